@@ -1,0 +1,1 @@
+"""Alarms, dashboards, Model Monitor and retraining triggers."""

@@ -1,0 +1,1 @@
+"""Model package groups and experiment tracking."""

@@ -1,0 +1,1 @@
+"""Model serving endpoints (SageMaker real-time or KServe)."""

@@ -1,0 +1,1 @@
+"""GPU training clusters (EKS or AWS Batch)."""

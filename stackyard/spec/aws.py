@@ -1,0 +1,87 @@
+"""Facts about AWS, read offline from data that ships with botocore.
+
+Nothing here is hard-coded that botocore already knows: region lists come from its endpoint data,
+instance types from its service models. Every lookup is cached, because loading the data is the
+expensive part and validation asks the same questions many times.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_KMS_KEY_ARN = re.compile(
+    r"^arn:(?P<partition>aws[a-z-]*):kms:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):key/[A-Za-z0-9-]+$"
+)
+
+
+@cache
+def _session() -> Any:
+    import botocore.session
+
+    return botocore.session.get_session()
+
+
+@cache
+def known_regions() -> frozenset[str]:
+    """Every region of every partition botocore's endpoint data knows."""
+    session = _session()
+    regions: set[str] = set()
+    for partition in session.get_available_partitions():
+        regions.update(session.get_available_regions("ec2", partition_name=partition))
+    return frozenset(regions)
+
+
+@cache
+def service_regions(service: str) -> frozenset[str]:
+    """The regions in which botocore's endpoint data says `service` is offered."""
+    session = _session()
+    regions: set[str] = set()
+    for partition in session.get_available_partitions():
+        regions.update(session.get_available_regions(service, partition_name=partition))
+    return frozenset(regions)
+
+
+def service_offered(service: str, region: str) -> bool:
+    return region in service_regions(service)
+
+
+@cache
+def _shape_enum(service: str, shape: str) -> tuple[str, ...]:
+    model = _session().get_service_model(service)
+    return tuple(model.shape_for(shape).enum)
+
+
+@cache
+def ec2_instance_types() -> frozenset[str]:
+    """All EC2 instance types in botocore's EC2 model (the `InstanceType` enum)."""
+    return frozenset(_shape_enum("ec2", "InstanceType"))
+
+
+@cache
+def sagemaker_instance_types(shape: str = "ProductionVariantInstanceType") -> frozenset[str]:
+    """SageMaker instance types from botocore's SageMaker model, for the given enum shape.
+
+    `ProductionVariantInstanceType` is what real-time endpoints accept;
+    `TrainingInstanceType` and `ProcessingInstanceType` cover jobs.
+    """
+    return frozenset(_shape_enum("sagemaker", shape))
+
+
+def is_account_id(value: str) -> bool:
+    return bool(_ACCOUNT_ID.match(value))
+
+
+def parse_kms_key_arn(value: str) -> dict[str, str] | None:
+    """The parts of a KMS key ARN, or None when `value` is not one (aliases are not keys)."""
+    match = _KMS_KEY_ARN.match(value)
+    return match.groupdict() if match else None
+
+
+def closest(value: str, candidates: frozenset[str] | set[str], limit: int = 3) -> list[str]:
+    """Suggestions for a mistyped name, for error messages."""
+    import difflib
+
+    return difflib.get_close_matches(value, sorted(candidates), n=limit, cutoff=0.6)
