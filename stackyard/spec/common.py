@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -194,3 +194,48 @@ class NetworkSpec(SpecModel):
                     )
         issues.raise_if_any("NetworkSpec")
         return self
+
+
+class KubernetesTargetSpec(SpecModel):
+    """Which Kubernetes cluster a workload runs on: an EKS cluster of this stack's `training`
+    section, or an existing cluster reached through a kubeconfig (on-premises included)."""
+
+    cluster: str | None = Field(
+        default=None, description="Name of an EKS cluster in this stack's training section."
+    )
+    kubeconfig: str | None = Field(
+        default=None,
+        description="Path to a kubeconfig file for an existing cluster (instead of cluster).",
+    )
+    context: str | None = Field(
+        default=None, description="Context in the kubeconfig to use (with kubeconfig)."
+    )
+
+    @model_validator(mode="after")
+    def _one_target(self) -> KubernetesTargetSpec:
+        issues = SpecIssues()
+        if bool(self.cluster) == bool(self.kubeconfig):
+            issues.add(
+                "cluster",
+                "give either cluster (an EKS cluster of this stack) or kubeconfig, not both or neither",
+            )
+        if self.context and not self.kubeconfig:
+            issues.add("context", "context is only used with kubeconfig")
+        issues.raise_if_any("KubernetesTargetSpec")
+        return self
+
+    def stack_issues(self, stack: Any) -> list[tuple[tuple[str | int, ...], str]]:
+        """The named cluster must be an EKS cluster of the stack's training section."""
+        if not self.cluster:
+            return []
+        training = getattr(stack, "training", None)
+        names = [c.name for c in getattr(training, "clusters", []) if getattr(c, "backend", None) == "eks"]
+        if self.cluster not in names:
+            known = ", ".join(names) or "none"
+            return [
+                (
+                    ("cluster",),
+                    f"no EKS cluster named '{self.cluster}' in training.clusters (EKS clusters: {known})",
+                )
+            ]
+        return []

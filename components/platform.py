@@ -1,0 +1,33 @@
+"""`Platform`: one environment built from a `StackSpec`, each capability wired to the shared key,
+network and to the capabilities it builds on."""
+
+from __future__ import annotations
+
+import pulumi
+from stackyard.components.context import StackContext
+from stackyard.components.encryption import Encryption
+from stackyard.components.network import Network
+
+from stackyard.spec.stack import StackSpec
+
+
+class Platform(pulumi.ComponentResource):
+    """Everything a `StackSpec` asks for. `outputs` are what the stack exports."""
+
+    def __init__(self, name: str, spec: StackSpec, *, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("stackyard:index:Platform", name, None, opts)
+        context = StackContext.from_spec(spec)
+        child = pulumi.ResourceOptions(parent=self)
+        self.context = context
+
+        self.encryption = Encryption(f"{name}-encryption", spec.encryption, context=context, opts=child)
+        self.network = Network(
+            f"{name}-network", spec.network, context=context, kms_key_arn=self.encryption.key_arn, opts=child
+        )
+
+        self.outputs: dict[str, pulumi.Input[object]] = {
+            "kms_key_arn": self.encryption.key_arn,
+            "vpc_id": self.network.vpc_id,
+            "private_subnet_ids": self.network.private_subnet_ids,
+        }
+        self.register_outputs(self.outputs)

@@ -1,0 +1,156 @@
+"""Running a Pulumi Python program in-process under the SDK's mock runtime.
+
+This is what `stackyard plan` and the component tests share: a fresh event loop and fresh SDK
+settings per run, the stack's config handed to the SDK the way the CLI hands it, the program
+run inside the SDK's own run machinery, and every registration recorded by `PlanMonitor`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import runpy
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.runtime
+from pulumi.runtime import config as runtime_config
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from stackyard.errors import UserError
+from stackyard.plan.monitor import PlanMocks, PlanMonitor, Registration, UnansweredInvoke
+from stackyard.plan.project import StackConfig, choose_stack, load_project, load_stack_config
+
+
+class ProgramError(UserError):
+    """The user's program raised; the message points at the line in their code."""
+
+
+def run_program(
+    program: Callable[[], Any],
+    *,
+    project: str,
+    stack: str,
+    config: StackConfig | dict[str, str] | None = None,
+    preview: bool = True,
+    on_register: Callable[[Registration], None] | None = None,
+) -> list[Registration]:
+    """Run `program` (which creates resources) and return every registration, in order.
+
+    `preview=True` leaves values computed from other resources unknown, exactly as
+    `pulumi preview` does; `preview=False` gives resources ids and ARNs so `apply` runs.
+    """
+    if not isinstance(config, StackConfig):
+        config = StackConfig(stack=stack, values=dict(config or {}))
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        # reset_options drops the root Stack of an earlier run in this process.
+        pulumi.runtime.reset_options(project=project, stack=stack, preview=preview)
+        runtime_config.set_all_config(dict(config.values), sorted(config.secret_keys))
+        plan_mocks = PlanMocks(config.get, preview=preview)
+        monitor = PlanMonitor(plan_mocks, on_register=on_register)
+        pulumi.runtime.set_mocks(plan_mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+        settings = pulumi.runtime.settings.SETTINGS
+        settings.rpc_manager.clear()
+        settings.outputs.clear()
+        _sync_await(run_pulumi_func(program))
+        return monitor.registrations
+    finally:
+        _close(loop)
+
+
+def _close(loop: asyncio.AbstractEventLoop) -> None:
+    """Close the run's loop and the loops the SDK's mock monitor opened in executor threads
+    (`_ensure_event_loop`), which would otherwise be torn down noisily at exit."""
+    import concurrent.futures
+
+    executor = getattr(loop, "_default_executor", None)
+    if isinstance(executor, concurrent.futures.ThreadPoolExecutor):
+        for _ in executor._threads:
+            executor.submit(_close_thread_loop)
+    loop.run_until_complete(loop.shutdown_default_executor())
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
+def _close_thread_loop() -> None:
+    with contextlib.suppress(RuntimeError):
+        thread_loop = asyncio.get_event_loop_policy().get_event_loop()
+        if not thread_loop.is_running() and not thread_loop.is_closed():
+            thread_loop.close()
+
+
+@contextlib.contextmanager
+def _inside_project(directory: Path) -> Iterator[None]:
+    """Run as the Pulumi language host does: cwd and import path at the project, and forget the
+    project's own modules afterwards so a second plan in this process sees fresh code."""
+    previous_cwd = Path.cwd()
+    previous_modules = set(sys.modules)
+    sys.path.insert(0, str(directory))
+    os.chdir(directory)
+    try:
+        yield
+    finally:
+        os.chdir(previous_cwd)
+        with contextlib.suppress(ValueError):
+            sys.path.remove(str(directory))
+        for name in set(sys.modules) - previous_modules:
+            module_file = getattr(sys.modules[name], "__file__", None) or ""
+            if module_file.startswith(str(directory)):
+                del sys.modules[name]
+
+
+def _program_error(error: BaseException, project_dir: Path, debug: bool) -> UserError:
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, UserError):
+            return cause
+        cause = cause.__cause__
+    if isinstance(error, UnansweredInvoke):
+        return ProgramError(str(error))
+    # Point at the deepest frame in the user's project, not in the SDK.
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if frame.filename.startswith(str(project_dir)) and "site-packages" not in frame.filename
+    ]
+    where = f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else f"{project_dir}: "
+    kind = "" if isinstance(error, pulumi.RunError | pulumi.ResourceError) else f"{type(error).__name__}: "
+    message = f"{where}the program failed: {kind}{error}"
+    if debug:
+        message += "\n" + "".join(traceback.format_exception(error))
+    return ProgramError(message)
+
+
+def plan_project(
+    project_dir: Path,
+    stack: str | None = None,
+    *,
+    on_register: Callable[[Registration], None] | None = None,
+    debug: bool = False,
+) -> dict[str, Any]:
+    """Plan a Pulumi Python project offline and return the plan document (preview JSON)."""
+    from stackyard.plan.document import build_document
+
+    project = load_project(Path(project_dir))
+    stack_name = choose_stack(project, stack)
+    config = load_stack_config(project, stack_name)
+
+    def program() -> None:
+        runpy.run_path(str(project.main), run_name="__main__")
+
+    with _inside_project(project.directory):
+        try:
+            registrations = run_program(
+                program, project=project.name, stack=stack_name, config=config, on_register=on_register
+            )
+        except Exception as error:  # the user's code: any exception is theirs to see, as one message
+            raise _program_error(error, project.directory, debug) from None
+    return build_document(registrations, project=project.name, stack=stack_name, config=config)

@@ -1,0 +1,58 @@
+"""Turning what the SDK sends the engine (protobuf Structs in wire form) into plan JSON.
+
+The plan uses the representation `pulumi preview --json` prints: unknown values are Pulumi's
+unknown sentinel, secret values never appear (they become "[secret]" and their paths are
+listed), resource references become URNs, whole numbers are integers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf import json_format, struct_pb2
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+SECRET = "[secret]"
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+
+
+def struct_to_dict(struct: struct_pb2.Struct) -> dict[str, Any]:
+    return json_format.MessageToDict(struct)
+
+
+def to_plan_value(value: Any, path: str, secret_paths: list[str]) -> Any:
+    """Plan form of one wire value; `secret_paths` collects where secrets were redacted."""
+    if isinstance(value, dict):
+        signature = value.get(SIG_KEY)
+        if signature == SECRET_SIG:
+            secret_paths.append(path)
+            return SECRET
+        if signature == RESOURCE_SIG:
+            return value.get("urn", UNKNOWN)
+        if signature == OUTPUT_SIG:
+            if value.get("secret"):
+                secret_paths.append(path)
+                return SECRET
+            return to_plan_value(value.get("value", UNKNOWN), path, secret_paths)
+        if signature is not None:
+            # Assets and archives: keep their identity (path, hash), drop inline text of secrets.
+            return {key: to_plan_value(item, f"{path}.{key}", secret_paths) for key, item in value.items()}
+        return {key: to_plan_value(item, f"{path}.{key}", secret_paths) for key, item in value.items()}
+    if isinstance(value, list):
+        return [to_plan_value(item, f"{path}[{index}]", secret_paths) for index, item in enumerate(value)]
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def contains_unknown(value: Any) -> bool:
+    if value == UNKNOWN:
+        return True
+    if isinstance(value, dict):
+        return any(contains_unknown(item) for item in value.values())
+    if isinstance(value, list):
+        return any(contains_unknown(item) for item in value)
+    return False
