@@ -32,7 +32,5 @@ def kubernetes_provider(
         f"{name}-k8s",
         kubeconfig=str(kubeconfig),
         context=target.context,
-        # Plans and policies must see every object, so nothing is applied server-side implicitly.
-        enable_server_side_apply=True,
         opts=opts,
     )
