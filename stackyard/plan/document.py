@@ -10,13 +10,18 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from stackyard import __version__
+from stackyard.errors import UserError
+from stackyard.files import write_text_atomically
 from stackyard.plan import PLAN_VERSION
-from stackyard.plan.monitor import Registration
 from stackyard.plan.project import StackConfig
 from stackyard.plan.wire import SECRET, UNKNOWN
+
+if TYPE_CHECKING:
+    from stackyard.plan.monitor import Registration
 
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
 
@@ -201,3 +206,31 @@ def resources_of(document: dict[str, Any]) -> list[dict[str, Any]]:
         for step in document.get("steps", [])
         if step.get("op") != "delete" and "newState" in step
     ]
+
+
+def load_document(path: Path) -> dict[str, Any]:
+    """A plan file (or any `pulumi preview --json` document), or a `UserError` saying what is wrong."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{path}: plan file not found") from None
+    except OSError as error:
+        raise UserError(f"{path}: cannot read the plan: {error.strerror}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UserError(
+            f"{path} (line {error.lineno}, column {error.colno}): malformed JSON: {error.msg}"
+        ) from None
+    if not isinstance(document, dict) or not isinstance(document.get("steps"), list):
+        raise UserError(
+            f"{path}: not a plan: expected a JSON object with a 'steps' list (pulumi preview --json)"
+        )
+    for index, step in enumerate(document["steps"]):
+        if not isinstance(step, dict) or not isinstance(step.get("urn"), str):
+            raise UserError(f"{path}: steps[{index}] has no 'urn'")
+    return document
+
+
+def write_document(document: dict[str, Any], path: Path) -> None:
+    write_text_atomically(path, json.dumps(document, indent=2) + "\n")

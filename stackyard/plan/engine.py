@@ -60,7 +60,12 @@ def run_program(
         settings = pulumi.runtime.settings.SETTINGS
         settings.rpc_manager.clear()
         settings.outputs.clear()
-        _sync_await(run_pulumi_func(program))
+        try:
+            _sync_await(run_pulumi_func(program))
+        except Exception:
+            if plan_mocks.unanswered:
+                raise UnansweredInvoke(plan_mocks.unanswered[0]) from None
+            raise
         return monitor.registrations
     finally:
         _close(loop)
@@ -73,7 +78,8 @@ def _close(loop: asyncio.AbstractEventLoop) -> None:
 
     executor = getattr(loop, "_default_executor", None)
     if isinstance(executor, concurrent.futures.ThreadPoolExecutor):
-        for _ in executor._threads:
+        # A submit may start a thread: iterate over a copy of the set.
+        for _ in list(executor._threads):
             executor.submit(_close_thread_loop)
     loop.run_until_complete(loop.shutdown_default_executor())
     asyncio.set_event_loop(None)
@@ -122,7 +128,7 @@ def _program_error(error: BaseException, project_dir: Path, debug: bool) -> User
         if frame.filename.startswith(str(project_dir)) and "site-packages" not in frame.filename
     ]
     where = f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else f"{project_dir}: "
-    kind = "" if isinstance(error, pulumi.RunError | pulumi.ResourceError) else f"{type(error).__name__}: "
+    kind = "" if isinstance(error, pulumi.RunError) else f"{type(error).__name__}: "
     message = f"{where}the program failed: {kind}{error}"
     if debug:
         message += "\n" + "".join(traceback.format_exception(error))

@@ -61,6 +61,8 @@ class PlanMocks(mocks.Mocks):
     def __init__(self, config: Callable[[str], str | None], preview: bool) -> None:
         self._config = config
         self.preview = preview
+        self.unanswered: list[str] = []
+        """Invoke tokens the program called that cannot be answered offline."""
 
     @property
     def region(self) -> str:
@@ -78,7 +80,16 @@ class PlanMocks(mocks.Mocks):
             return list(json.loads(configured))
         return [f"{self.region}{suffix}" for suffix in "abc"]
 
-    def call(self, args: mocks.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+    def call(self, args: mocks.MockCallArgs) -> Any:
+        # An exception raised here would be lost in the monitor's thread and hang the run; a
+        # check failure makes the SDK fail the invoke, and the engine reports the token.
+        try:
+            return self._answer(args)
+        except UnansweredInvoke as error:
+            self.unanswered.append(error.token)
+            return {}, [("", str(error))]
+
+    def _answer(self, args: mocks.MockCallArgs) -> dict[str, Any]:
         token = args.token
         region = self.region
         partition, dns_suffix = _partition(region)

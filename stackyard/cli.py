@@ -1,0 +1,74 @@
+"""The `stackyard` command. Each command lives in `stackyard.commands`; heavy imports happen
+inside the commands, so `stackyard --help` starts fast."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+import typer
+
+from stackyard import __version__
+from stackyard.commands import diff, plan, schema, validate
+from stackyard.errors import ExitCode, UserError
+
+app = typer.Typer(
+    name="stackyard",
+    help="Declarative infrastructure as code for MLOps stacks, on Pulumi.\n\n"
+    "Exit codes: 0 success; 1 mandatory policy failures or a failed verification; 2 bad usage or input.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"stackyard {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """Declarative infrastructure as code for MLOps stacks, on Pulumi."""
+
+
+app.command("plan")(plan.command)
+app.command("validate")(validate.command)
+app.command("schema")(schema.command)
+app.command("diff")(diff.command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; a `UserError` becomes one message on stderr and its exit code."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or bool(
+        os.environ.get("STACKYARD_DEBUG")
+    )
+    try:
+        result = app(args=argv, standalone_mode=False, prog_name="stackyard")
+    except UserError as error:
+        if debug:
+            raise
+        from stackyard.commands.output import error_console
+
+        error_console().print(f"error: {error.message}", markup=False, highlight=False)
+        return int(error.exit_code)
+    except click.exceptions.Exit as done:
+        return int(done.exit_code)
+    except click.exceptions.Abort:
+        typer.echo("aborted", err=True)
+        return 130
+    except click.ClickException as error:
+        error.show()
+        return ExitCode.BAD_INPUT
+    return int(result) if isinstance(result, int) else ExitCode.OK
+
+
+def run() -> None:
+    sys.exit(main())

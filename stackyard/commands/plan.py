@@ -1,0 +1,66 @@
+"""`stackyard plan`: plan a Pulumi Python project offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from stackyard.commands.output import console, progress_console
+
+DEFAULT_PLAN_DIR = ".stackyard"
+
+
+def default_plan_path(project_dir: Path, stack: str) -> Path:
+    return project_dir / DEFAULT_PLAN_DIR / f"plan-{stack}.json"
+
+
+def command(
+    project_dir: Annotated[
+        Path, typer.Argument(help="Pulumi project directory (with Pulumi.yaml).", show_default=True)
+    ] = Path("."),
+    stack: Annotated[
+        str | None, typer.Option("--stack", "-s", help="Stack name: reads Pulumi.<stack>.yaml.")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Where to write the plan (default: <project>/.stackyard/plan-<stack>.json)."
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Write the plan file only; print nothing else.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show a traceback when the program fails.")] = False,
+) -> None:
+    """Run the program under Pulumi's mock runtime (no cloud, no Pulumi CLI) and write the plan:
+    the document `pulumi preview --json` prints, with unknowns kept and secrets redacted."""
+    from stackyard.plan.document import write_document
+    from stackyard.plan.engine import plan_project
+    from stackyard.plan.render import print_plan
+
+    status = progress_console()
+    registered = 0
+
+    if status is not None:
+        with status.status("planning: 0 resources") as spinner:
+
+            def on_register(_: object) -> None:
+                nonlocal registered
+                registered += 1
+                if registered % 25 == 0:
+                    spinner.update(f"planning: {registered} resources")
+
+            document = plan_project(project_dir, stack, on_register=on_register, debug=debug)
+    else:
+        document = plan_project(project_dir, stack, debug=debug)
+
+    stack_name = document["stackyard"]["stack"]
+    path = out or default_plan_path(project_dir, stack_name)
+    write_document(document, path)
+    if not quiet:
+        print_plan(document, console())
+        console().print(
+            f"plan of stack [bold]{stack_name}[/]: {len(document['steps'])} resources, written to {path}"
+        )
