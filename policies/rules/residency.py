@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pulumi_policy import PolicyResource
+from pulumi_policy.proxy import UnknownValueError
 from stackyard.policies import helpers
 from stackyard.policies.catalog import Indeterminate, ResourceCheck, StackCheck, resource_rule, stack_rule
 
@@ -61,18 +63,34 @@ def resource_region_allowed(ctx: ResourceCheck) -> None:
         ctx.violation(f"region '{region}' is not in the allowed regions {allowed}")
 
 
-def _bucket_region(ctx: StackCheck, bucket_arn_deps: list, arn: str) -> str | None:
-    """Region of a replication destination bucket: that of the stack's bucket resource the ARN
-    comes from. Bucket ARNs carry no region, so a bucket outside the stack cannot be placed."""
-    for dep in bucket_arn_deps:
-        if dep.resource_type == "aws:s3/bucket:Bucket":
-            provider = dep.provider.props if dep.provider is not None else None
-            return helpers.resource_region(dep.props, provider)
-    for bucket in ctx.of_type("aws:s3/bucket:Bucket"):
-        if "bucket" in bucket.props and arn == f"arn:aws:s3:::{bucket.props['bucket']}":
-            provider = bucket.provider.props if bucket.provider is not None else None
-            return helpers.resource_region(bucket.props, provider)
-    return None
+BUCKET = "aws:s3/bucket:Bucket"
+
+
+def _region_of(resource: PolicyResource) -> str | None:
+    provider = resource.provider.props if resource.provider is not None else None
+    return helpers.resource_region(resource.props, provider)
+
+
+def _destination_buckets(ctx: StackCheck, config: PolicyResource) -> list[PolicyResource]:
+    """The stack's buckets a replication configuration copies to: those its `rules` depend on (an
+    Output such as `bucket.arn`, unknown at preview) and those a literal destination ARN names.
+    A literal ARN of a bucket outside the stack is indeterminate: bucket ARNs carry no region."""
+    found = [d for d in config.property_dependencies.get("rules", []) if d.resource_type == BUCKET]
+    by_arn = {f"arn:aws:s3:::{b.props['bucket']}": b for b in ctx.of_type(BUCKET) if "bucket" in b.props}
+    for rule in helpers.as_list(config.props.get("rules")):
+        destination = helpers.get_path(rule, "destination", {})
+        try:
+            arn = str(destination["bucket"]) if "bucket" in destination else ""
+        except UnknownValueError:
+            if found:
+                continue  # an Output of a bucket the rules depend on
+            raise
+        if arn in by_arn:
+            if by_arn[arn] not in found:
+                found.append(by_arn[arn])
+        elif not found:
+            raise Indeterminate(f"destination bucket '{arn}' is not in the stack; its region is unknown")
+    return found
 
 
 @stack_rule(
@@ -92,25 +110,22 @@ def s3_replication_in_region(ctx: StackCheck) -> None:
     allowed = ctx.config["allowedRegions"]
     for config in ctx.of_type("aws:s3/bucketReplicationConfig:BucketReplicationConfig"):
         with ctx.guard(config):
-            deps = config.property_dependencies.get("rules", [])
+            provider = config.provider.props if config.provider is not None else None
+            accounts = _allowed_accounts(ctx, provider)
             for rule in helpers.as_list(config.props.get("rules")):
-                destination = helpers.get_path(rule, "destination", {})
-                arn = str(destination.get("bucket", ""))
-                account = destination.get("account")
-                provider = config.provider.props if config.provider is not None else None
-                accounts = _allowed_accounts(ctx, provider)
+                account = helpers.get_path(rule, "destination.account")
                 if account and accounts is not None and str(account) not in accounts:
                     ctx.violation(f"replicates to account {account}, which is not an allowed account", config)
-                if not allowed:
-                    continue
-                region = _bucket_region(ctx, list(deps), arn)
+            if not allowed:
+                continue
+            for bucket in _destination_buckets(ctx, config):
+                region = _region_of(bucket)
                 if region is None:
-                    raise Indeterminate(
-                        f"destination bucket '{arn}' is not in the stack; its region is unknown"
-                    )
+                    raise Indeterminate(f"bucket '{bucket.name}' has no region on it or its provider")
                 if region not in allowed:
                     ctx.violation(
-                        f"replicates to '{arn}' in region '{region}', outside the allowed regions {allowed}",
+                        f"replicates to bucket '{bucket.name}' in region '{region}', outside the allowed "
+                        f"regions {allowed}",
                         config,
                     )
 
