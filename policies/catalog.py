@@ -194,7 +194,7 @@ class StackCheck:
         (an Output of `target`, as components and most hand-written programs pass it), or, for a
         literal value, by equal name (`prop` equals the target's `bucket`/`name`/`id` input).
         A literal that is unknown at preview raises, making the caller indeterminate."""
-        names = {str(target.props[key]) for key in ("bucket", "name") if target.props.get(key)}
+        names = known_names(target)
         found = []
         for resource in self.of_type(*types):
             deps = resource.property_dependencies.get(prop, [])
@@ -211,12 +211,26 @@ class StackCheck:
         if deps or source.property_dependencies.get(prop) or prop not in source.props:
             return deps
         value = str(source.props[prop])
-        return [r for r in self.of_type(*types) if "name" in r.props and str(r.props["name"]) == value]
+        return [r for r in self.of_type(*types) if value in known_names(r)]
 
     def finish(self) -> None:
         if self.unknown:
             lines = [f"{INDETERMINATE_PREFIX}{item.reason} [{item.urn}]" for item in self.unknown]
             raise Indeterminate("\n".join(lines))
+
+
+def known_names(resource: PolicyResource) -> set[str]:
+    """The physical names (`bucket`, `name` inputs) of a resource that are known. An auto-generated or
+    computed name is unknown at preview, and then no literal elsewhere can refer to it."""
+    names = set()
+    for key in ("bucket", "name"):
+        try:
+            value = resource.props[key] if key in resource.props else None
+        except UnknownValueError:
+            continue
+        if value:
+            names.add(str(value))
+    return names
 
 
 ResourceCheckFn = Callable[[ResourceCheck], None]
