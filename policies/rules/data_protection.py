@@ -4,8 +4,16 @@ allowed, and backed up."""
 from __future__ import annotations
 
 from pulumi_policy import PolicyResource
+from pulumi_policy.proxy import UnknownValueError
 from stackyard.policies import helpers
-from stackyard.policies.catalog import Indeterminate, ResourceCheck, StackCheck, resource_rule, stack_rule
+from stackyard.policies.catalog import (
+    Indeterminate,
+    ResourceCheck,
+    StackCheck,
+    known_names,
+    resource_rule,
+    stack_rule,
+)
 
 _RESILIENCE = {
     "nist-800-53": ["CP-9", "CP-10", "SI-12"],
@@ -60,6 +68,7 @@ def stateful_protected_in_prod(ctx: ResourceCheck) -> None:
         ctx.violation("stateful resource is not protected (protect=True) in prod")
 
 
+BUCKET = "aws:s3/bucket:Bucket"
 BUCKET_VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
 
 
@@ -97,9 +106,11 @@ def bucket_versioning(ctx: StackCheck) -> None:
                 ctx.violation(f"bucket versioning is '{status}', not 'Enabled'", bucket)
 
 
-def _expiration_days(ctx: StackCheck, bucket: PolicyResource, prefix: str) -> list[int]:
-    """Expiration days of the enabled lifecycle rules of `bucket` that cover objects under `prefix`."""
+def _expiration_days(ctx: StackCheck, bucket: PolicyResource, prefix: str | None) -> list[int]:
+    """Expiration days of the enabled lifecycle rules of `bucket` that cover objects under `prefix`.
+    With the prefix unknown at preview only whole-bucket rules are known to cover it."""
     days = []
+    undecided = False
     kind = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
     for config in ctx.referencing(bucket, [kind], "bucket"):
         for rule in helpers.as_list(config.props.get("rules")):
@@ -107,18 +118,32 @@ def _expiration_days(ctx: StackCheck, bucket: PolicyResource, prefix: str) -> li
                 continue
             rule_prefix = str(helpers.get_path(rule, "filter.prefix", "") or rule.get("prefix") or "")
             expiration = helpers.get_path(rule, "expiration.days")
-            if expiration and prefix.startswith(rule_prefix):
+            if not expiration:
+                continue
+            if prefix is None and rule_prefix:
+                undecided = True
+            elif prefix is None or prefix.startswith(rule_prefix):
                 days.append(int(expiration))
+    if undecided and not days:
+        raise Indeterminate("the offline store's S3 prefix is unknown, so prefixed lifecycle rules cannot be matched")
     return days
 
 
-def _offline_store_location(ctx: StackCheck, group: PolicyResource) -> tuple[PolicyResource, str] | None:
-    """The stack's bucket an offline store writes to, and the key prefix under it."""
-    uri = str(helpers.get_path(group.props, "offlineStoreConfig.s3StorageConfig.s3Uri", ""))
+def _offline_store_location(ctx: StackCheck, group: PolicyResource) -> tuple[PolicyResource, str | None] | None:
+    """The stack's bucket an offline store writes to (through a property dependency, or by the
+    bucket name in a literal s3Uri) and the key prefix under it (None when unknown at preview)."""
+    deps = [d for d in group.property_dependencies.get("offlineStoreConfig", []) if d.resource_type == BUCKET]
+    try:
+        uri: str | None = str(helpers.get_path(group.props, "offlineStoreConfig.s3StorageConfig.s3Uri", ""))
+    except UnknownValueError:
+        if not deps:
+            raise
+        uri = None
+    if uri is None:
+        return deps[0], None
     bucket_name, _, prefix = uri.removeprefix("s3://").partition("/")
-    deps = group.property_dependencies.get("offlineStoreConfig", [])
-    for bucket in ctx.of_type("aws:s3/bucket:Bucket"):
-        if bucket in deps or ("bucket" in bucket.props and str(bucket.props["bucket"]) == bucket_name):
+    for bucket in ctx.of_type(BUCKET):
+        if bucket in deps or bucket_name in known_names(bucket):
             return bucket, prefix
     return None
 
