@@ -412,6 +412,29 @@ def policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
     return [rule.policy() for rule in all_rules()]
 
 
+@dataclass(frozen=True)
+class RuleConfig:
+    enforcement: str
+    settings: Mapping[str, Any]
+
+
+def effective_config(config: Mapping[str, Any] | None) -> dict[str, RuleConfig]:
+    """What a `--policy-pack-config` document means for each rule, as the policy runtime applies it:
+    a rule's own entry (a level, or an object with `enforcementLevel` and settings) over `all`, over
+    the rule's default level; settings not given take their defaults."""
+    config = config or {}
+    everything = config.get("all")
+    result = {}
+    for rule in all_rules():
+        entry = config.get(rule.id)
+        given = entry if isinstance(entry, Mapping) else {}
+        level = entry if isinstance(entry, str) else given.get("enforcementLevel")
+        result[rule.id] = RuleConfig(
+            enforcement=str(level or everything or rule.enforcement), settings=rule.resolve_config(given)
+        )
+    return result
+
+
 def pack_config_schema() -> dict[str, Any]:
     """JSON Schema of a whole `--policy-pack-config` file for this pack: per rule ID an enforcement
     level, or an object with `enforcementLevel` and the rule's settings; `all` sets every level."""
