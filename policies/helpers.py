@@ -236,9 +236,9 @@ def principal_account(principal: str) -> str | None:
 
 # --- instance types ------------------------------------------------------------------------------
 
-GPU_FAMILY_PREFIXES = ("g", "p")
-"""EC2 families with NVIDIA (or AMD) GPUs start with g or p (g5, g6e, p4d, p5en, gr6): botocore's
-instance-type enum has no other families starting with these letters."""
+_GPU_FAMILY = re.compile(r"^(?:g|gr|p)\d")
+"""EC2 families with GPUs start with g, gr or p and a generation digit (g5, g6e, gr6, p4d, p5en,
+p6-b200): botocore's instance-type enum has no other families that do."""
 
 
 def instance_family(instance_type: str) -> str:
@@ -250,9 +250,7 @@ def instance_family(instance_type: str) -> str:
 
 
 def is_gpu_family(family: str) -> bool:
-    return (family.startswith(GPU_FAMILY_PREFIXES) and len(family) > 1 and family[1].isdigit()) or (
-        family.startswith("gr") and family[2:3].isdigit()
-    )
+    return bool(_GPU_FAMILY.match(family))
 
 
 def is_gpu_instance(instance_type: str) -> bool:

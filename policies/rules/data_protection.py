@@ -125,11 +125,15 @@ def _expiration_days(ctx: StackCheck, bucket: PolicyResource, prefix: str | None
             elif prefix is None or prefix.startswith(rule_prefix):
                 days.append(int(expiration))
     if undecided and not days:
-        raise Indeterminate("the offline store's S3 prefix is unknown, so prefixed lifecycle rules cannot be matched")
+        raise Indeterminate(
+            "the offline store's S3 prefix is unknown, so prefixed lifecycle rules cannot be matched"
+        )
     return days
 
 
-def _offline_store_location(ctx: StackCheck, group: PolicyResource) -> tuple[PolicyResource, str | None] | None:
+def _offline_store_location(
+    ctx: StackCheck, group: PolicyResource
+) -> tuple[PolicyResource, str | None] | None:
     """The stack's bucket an offline store writes to (through a property dependency, or by the
     bucket name in a literal s3Uri) and the key prefix under it (None when unknown at preview)."""
     deps = [d for d in group.property_dependencies.get("offlineStoreConfig", []) if d.resource_type == BUCKET]

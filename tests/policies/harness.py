@@ -20,7 +20,6 @@ from pulumi_policy import (
 from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
-
 from stackyard.policies.catalog import IndeterminateItem, get_rule, parse_indeterminate
 
 UNKNOWN = UNKNOWN_STRING_VALUE
@@ -154,7 +153,11 @@ def resource_case(
 
 
 def stack_case(
-    rule: str, label: str, build: Callable[[Stack], None], *violations: str, config: Mapping[str, Any] | None = None
+    rule: str,
+    label: str,
+    build: Callable[[Stack], None],
+    *violations: str,
+    config: Mapping[str, Any] | None = None,
 ) -> Case:
     def run() -> Outcome:
         stack = Stack()

@@ -7,7 +7,6 @@ from pathlib import Path
 import jsonschema
 import pytest
 from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
-
 from stackyard.policies.catalog import (
     FRAMEWORK_NAMES,
     GROUPS,
@@ -74,7 +73,11 @@ def test_policies_are_real_pulumi_policies_named_by_id() -> None:
 
 def test_config_schema_is_per_rule_and_has_defaults() -> None:
     rule = get_rule("SY-TAG-001")
-    assert rule.config_schema()["properties"]["requiredTags"]["default"] == ["owner", "cost-center", "data-classification"]
+    assert rule.config_schema()["properties"]["requiredTags"]["default"] == [
+        "owner",
+        "cost-center",
+        "data-classification",
+    ]
     assert rule.policy().config_schema.properties["requiredTags"]["type"] == "array"
     assert get_rule("SY-ENC-001").policy().config_schema is None
 
@@ -131,7 +134,12 @@ def test_parse_indeterminate_reads_pulumi_and_stack_messages() -> None:
     ]
     urn = "urn:pulumi:dev::p::aws:s3/bucket:Bucket::data"
     stack_message = f"{INDETERMINATE_PREFIX}policy unknown [{urn}]\n{INDETERMINATE_PREFIX}other [{urn}2]"
-    assert parse_indeterminate(stack_message) == [IndeterminateItem("policy unknown", urn), IndeterminateItem("other", urn + "2")]
-    other_pack = "can't run policy 'x' from policy pack 'theirs@v1' during preview: string value at .a can't be known"
+    assert parse_indeterminate(stack_message) == [
+        IndeterminateItem("policy unknown", urn),
+        IndeterminateItem("other", urn + "2"),
+    ]
+    other_pack = (
+        "can't run policy 'x' from policy pack 'theirs@v1' during preview: string value at .a can't be known"
+    )
     assert parse_indeterminate(other_pack) == [IndeterminateItem("string value at .a can't be known")]
     assert parse_indeterminate("S3 buckets are encrypted.\nbucket has no encryption") == []

@@ -24,14 +24,23 @@ def _replication(dest_region: str, *, account: str | None = None):
         source = stack.add(BUCKET, "source", {"bucket": "src"})
         dest = stack.add(BUCKET, "dest", {"bucket": "dst"}, prov=provider(dest_region))
         destination = {"bucket": UNKNOWN, **({"account": account} if account else {})}
-        stack.add(REPLICATION, "repl", {"bucket": UNKNOWN, "rules": [{"status": "Enabled", "destination": destination}]},
-                  deps={"bucket": [source], "rules": [dest]})
+        stack.add(
+            REPLICATION,
+            "repl",
+            {"bucket": UNKNOWN, "rules": [{"status": "Enabled", "destination": destination}]},
+            deps={"bucket": [source], "rules": [dest]},
+        )
 
     return build
 
 
 def _bucket_policy(principal: object, condition: dict | None = None) -> dict:
-    statement = {"Effect": "Allow", "Principal": principal, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+    statement = {
+        "Effect": "Allow",
+        "Principal": principal,
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::b/*",
+    }
     if condition:
         statement["Condition"] = condition
     return {"bucket": "b", "policy": json.dumps({"Version": "2012-10-17", "Statement": [statement]})}
@@ -40,81 +49,130 @@ def _bucket_policy(principal: object, condition: dict | None = None) -> dict:
 CASES = [
     resource_case("SY-RES-001", "provider-region-allowed", BUCKET, {}, config=EU),
     resource_case(
-        "SY-RES-001", "provider-region-outside", BUCKET, {},
+        "SY-RES-001",
+        "provider-region-outside",
+        BUCKET,
+        {},
         "region 'us-east-1' is not in the allowed regions ['eu-west-1', 'eu-central-1']",
-        config=EU, prov=provider("us-east-1"),
+        config=EU,
+        prov=provider("us-east-1"),
     ),
     resource_case(
-        "SY-RES-001", "resource-region-input-outside", BUCKET, {"region": "us-west-2"},
+        "SY-RES-001",
+        "resource-region-input-outside",
+        BUCKET,
+        {"region": "us-west-2"},
         "region 'us-west-2' is not in the allowed regions ['eu-west-1', 'eu-central-1']",
         config=EU,
     ),
     stack_case("SY-RES-002", "replica-in-eu", _replication("eu-central-1"), config=EU),
     stack_case(
-        "SY-RES-002", "replica-in-us", _replication("us-east-1"),
+        "SY-RES-002",
+        "replica-in-us",
+        _replication("us-east-1"),
         "repl: replicates to bucket 'dest' in region 'us-east-1', outside the allowed regions "
         "['eu-west-1', 'eu-central-1']",
         config=EU,
     ),
     stack_case(
-        "SY-RES-002", "replica-to-other-account", _replication("eu-west-1", account="999988887777"),
+        "SY-RES-002",
+        "replica-to-other-account",
+        _replication("eu-west-1", account="999988887777"),
         "repl: replicates to account 999988887777, which is not an allowed account",
         config={**EU, "allowedAccounts": ["111122223333"]},
     ),
     resource_case(
-        "SY-RES-003", "allowed-account", "aws:s3/bucketPolicy:BucketPolicy",
+        "SY-RES-003",
+        "allowed-account",
+        "aws:s3/bucketPolicy:BucketPolicy",
         _bucket_policy({"AWS": "arn:aws:iam::111122223333:role/reader"}),
         config={"allowedAccounts": ["111122223333"]},
     ),
     resource_case(
-        "SY-RES-003", "other-account", "aws:s3/bucketPolicy:BucketPolicy",
+        "SY-RES-003",
+        "other-account",
+        "aws:s3/bucketPolicy:BucketPolicy",
         _bucket_policy({"AWS": ["arn:aws:iam::111122223333:root", "444455556666"]}),
         "grants access to account 444455556666, which is not an allowed account",
         config={"allowedAccounts": ["111122223333"]},
     ),
     resource_case(
-        "SY-RES-003", "everyone", "aws:s3/bucketPolicy:BucketPolicy", _bucket_policy("*"),
+        "SY-RES-003",
+        "everyone",
+        "aws:s3/bucketPolicy:BucketPolicy",
+        _bucket_policy("*"),
         "an Allow statement grants access to every principal ('*') without a condition",
     ),
     resource_case(
-        "SY-RES-003", "everyone-in-org", "aws:s3/bucketPolicy:BucketPolicy",
+        "SY-RES-003",
+        "everyone-in-org",
+        "aws:s3/bucketPolicy:BucketPolicy",
         _bucket_policy({"AWS": "*"}, {"StringEquals": {"aws:PrincipalOrgID": "o-abc"}}),
     ),
     resource_case(
-        "SY-RES-004", "share-allowed", "aws:ram/principalAssociation:PrincipalAssociation",
-        {"principal": "111122223333", "resourceShareArn": "arn:aws:ram:eu-west-1:111122223333:resource-share/x"},
+        "SY-RES-004",
+        "share-allowed",
+        "aws:ram/principalAssociation:PrincipalAssociation",
+        {
+            "principal": "111122223333",
+            "resourceShareArn": "arn:aws:ram:eu-west-1:111122223333:resource-share/x",
+        },
         config={"allowedAccounts": ["111122223333"]},
     ),
     resource_case(
-        "SY-RES-004", "share-other", "aws:ram/principalAssociation:PrincipalAssociation",
-        {"principal": "999988887777", "resourceShareArn": "arn:aws:ram:eu-west-1:111122223333:resource-share/x"},
+        "SY-RES-004",
+        "share-other",
+        "aws:ram/principalAssociation:PrincipalAssociation",
+        {
+            "principal": "999988887777",
+            "resourceShareArn": "arn:aws:ram:eu-west-1:111122223333:resource-share/x",
+        },
         "shares with account 999988887777, which is not an allowed account",
         config={"allowedAccounts": ["111122223333"]},
     ),
     resource_case(
-        "SY-RES-004", "external-principals", "aws:ram/resourceShare:ResourceShare",
+        "SY-RES-004",
+        "external-principals",
+        "aws:ram/resourceShare:ResourceShare",
         {"name": "s", "allowExternalPrincipals": True},
         "allowExternalPrincipals is true: accounts outside the organization can be added",
         config={"allowedAccounts": ["111122223333"]},
     ),
     resource_case(
-        "SY-RES-005", "replica-eu", "aws:dynamodb/table:Table",
-        {"replicas": [{"regionName": "eu-central-1"}]}, config=EU,
+        "SY-RES-005",
+        "replica-eu",
+        "aws:dynamodb/table:Table",
+        {"replicas": [{"regionName": "eu-central-1"}]},
+        config=EU,
     ),
     resource_case(
-        "SY-RES-005", "replica-us", "aws:dynamodb/table:Table",
+        "SY-RES-005",
+        "replica-us",
+        "aws:dynamodb/table:Table",
         {"replicas": [{"regionName": "eu-central-1"}, {"regionName": "us-east-1"}]},
         "replica in region 'us-east-1' is outside the allowed regions ['eu-west-1', 'eu-central-1']",
         config=EU,
     ),
     resource_case(
-        "SY-RES-006", "ecr-eu", "aws:ecr/replicationConfiguration:ReplicationConfiguration",
-        {"replicationConfiguration": {"rules": [{"destinations": [{"region": "eu-central-1", "registryId": "111122223333"}]}]}},
+        "SY-RES-006",
+        "ecr-eu",
+        "aws:ecr/replicationConfiguration:ReplicationConfiguration",
+        {
+            "replicationConfiguration": {
+                "rules": [{"destinations": [{"region": "eu-central-1", "registryId": "111122223333"}]}]
+            }
+        },
         config={**EU, "allowedAccounts": ["111122223333"]},
     ),
     resource_case(
-        "SY-RES-006", "ecr-us-other-account", "aws:ecr/replicationConfiguration:ReplicationConfiguration",
-        {"replicationConfiguration": {"rules": [{"destinations": [{"region": "us-east-1", "registryId": "999988887777"}]}]}},
+        "SY-RES-006",
+        "ecr-us-other-account",
+        "aws:ecr/replicationConfiguration:ReplicationConfiguration",
+        {
+            "replicationConfiguration": {
+                "rules": [{"destinations": [{"region": "us-east-1", "registryId": "999988887777"}]}]
+            }
+        },
         "replicates to region 'us-east-1', outside the allowed regions ['eu-west-1', 'eu-central-1']",
         "replicates to registry 999988887777, which is not an allowed account",
         config={**EU, "allowedAccounts": ["111122223333"]},
@@ -135,7 +193,9 @@ def test_region_rule_needs_configured_regions() -> None:
 def test_region_unknown_at_preview_is_indeterminate() -> None:
     outcome = run_resource("SY-RES-001", BUCKET, {"region": UNKNOWN}, config=EU)
     assert outcome.violations == []
-    assert [item.reason for item in outcome.indeterminate] == ["string value at .region can't be known during preview"]
+    assert [item.reason for item in outcome.indeterminate] == [
+        "string value at .region can't be known during preview"
+    ]
 
 
 def test_provider_without_region_is_indeterminate() -> None:
@@ -170,14 +230,18 @@ def test_replication_literal_arn_of_stack_bucket() -> None:
 
 def test_own_account_grants_not_judged_without_allowed_accounts() -> None:
     outcome = run_resource(
-        "SY-RES-003", "aws:s3/bucketPolicy:BucketPolicy", _bucket_policy({"AWS": "arn:aws:iam::444455556666:root"})
+        "SY-RES-003",
+        "aws:s3/bucketPolicy:BucketPolicy",
+        _bucket_policy({"AWS": "arn:aws:iam::444455556666:root"}),
     )
     assert outcome.passed
 
 
 def test_provider_allowed_account_ids_count_as_allowed() -> None:
     outcome = run_resource(
-        "SY-RES-003", "aws:s3/bucketPolicy:BucketPolicy", _bucket_policy({"AWS": "444455556666"}),
+        "SY-RES-003",
+        "aws:s3/bucketPolicy:BucketPolicy",
+        _bucket_policy({"AWS": "444455556666"}),
         prov=provider(allowedAccountIds=["444455556666"]),
     )
     assert outcome.passed
