@@ -225,7 +225,7 @@ def known_names(resource: PolicyResource) -> set[str]:
     names = set()
     for key in ("bucket", "name"):
         try:
-            value = resource.props[key] if key in resource.props else None
+            value = resource.props.get(key)
         except UnknownValueError:
             continue
         if value:

@@ -17,7 +17,10 @@ _RESIDENCY_FRAMEWORKS = {
     "soc2": ["C1.1"],
 }
 
-REGIONLESS_TYPES = {"pulumi:providers:aws"}
+GLOBAL_MODULES = frozenset(
+    {"iam", "organizations", "route53", "route53domains", "cloudfront", "budgets", "costexplorer", "shield"}
+)
+"""pulumi-aws modules of global services: their resources have no region to check."""
 
 
 def _allowed_accounts(
@@ -53,8 +56,10 @@ def _allowed_regions(ctx: ResourceCheck) -> list[str]:
     settings=["allowedRegions"],
 )
 def resource_region_allowed(ctx: ResourceCheck) -> None:
-    if not ctx.type.startswith("aws:") or ctx.type in REGIONLESS_TYPES:
+    if not ctx.type.startswith("aws:"):
         ctx.not_applicable("not an AWS resource")
+    if ctx.type.split(":")[1].split("/")[0] in GLOBAL_MODULES:
+        ctx.not_applicable("global service: no region")
     allowed = _allowed_regions(ctx)
     region = helpers.resource_region(ctx.props, ctx.provider_props)
     if region is None:

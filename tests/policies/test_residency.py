@@ -190,6 +190,13 @@ def test_region_rule_needs_configured_regions() -> None:
     assert outcome.not_applicable == "no allowedRegions configured"
 
 
+def test_global_and_non_aws_resources_have_no_region() -> None:
+    role = run_resource("SY-RES-001", "aws:iam/role:Role", {}, config=EU, prov=provider("us-east-1"))
+    assert role.not_applicable == "global service: no region"
+    service = run_resource("SY-RES-001", "kubernetes:core/v1:Service", {}, config=EU)
+    assert service.not_applicable == "not an AWS resource"
+
+
 def test_region_unknown_at_preview_is_indeterminate() -> None:
     outcome = run_resource("SY-RES-001", BUCKET, {"region": UNKNOWN}, config=EU)
     assert outcome.violations == []

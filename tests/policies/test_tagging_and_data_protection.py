@@ -27,7 +27,7 @@ RDS = "aws:rds/instance:Instance"
 
 def _versioned(status: str | None):
     def build(stack: Stack) -> None:
-        bucket = stack.add(BUCKET, "artifacts", {"bucket": "acme-prod-artifacts"})
+        stack.add(BUCKET, "artifacts", {"bucket": "acme-prod-artifacts"})
         if status:
             # A hand-written versioning resource that names the bucket literally.
             stack.add(
