@@ -14,7 +14,13 @@ from stackyard.errors import UserError
 if TYPE_CHECKING:
     from rich.table import Table
 
-FRAMEWORK_LABELS = {"nist-800-53": "NIST", "iso-27001": "ISO", "gdpr": "GDPR", "hipaa": "HIPAA", "soc2": "SOC2"}
+FRAMEWORK_LABELS = {
+    "nist-800-53": "NIST",
+    "iso-27001": "ISO",
+    "gdpr": "GDPR",
+    "hipaa": "HIPAA",
+    "soc2": "SOC2",
+}
 
 
 class RulesFormat(StrEnum):
@@ -31,7 +37,9 @@ def _catalog() -> list[dict[str, Any]]:
 
 
 def _mappings(mapping: dict[str, list[str]], labels: dict[str, str] | None = None) -> str:
-    return "; ".join(f"{(labels or {}).get(key, key)} {', '.join(values)}" for key, values in mapping.items() if values)
+    return "; ".join(
+        f"{(labels or {}).get(key, key)} {', '.join(values)}" for key, values in mapping.items() if values
+    )
 
 
 def _table(rules: list[dict[str, Any]]) -> Table:

@@ -49,6 +49,8 @@ def test_command_runs_under_typer() -> None:
 
 
 def test_importing_the_command_stays_light() -> None:
-    code = "import sys, stackyard.commands.rules; print('pulumi_policy' in sys.modules, 'pulumi' in sys.modules)"
+    code = (
+        "import sys, stackyard.commands.rules; print('pulumi_policy' in sys.modules, 'pulumi' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
