@@ -30,7 +30,7 @@ import importlib
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
@@ -256,7 +256,6 @@ class Rule:
     resource_types: tuple[str, ...] = ()
     """Types a resource rule looks at; empty means every resource type (the check then decides)."""
     settings: tuple[str, ...] = ()
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not RULE_ID.match(self.id):

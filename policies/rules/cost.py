@@ -114,7 +114,8 @@ def gpu_nodes_total_cap(ctx: StackCheck) -> None:
             if is_gpu_node_group(group.props):
                 total += _gpu_max_size(group.props)
                 groups.append(group)
-    if total > cap and not ctx.unknown:
+    # Sizes are never negative: a total over the cap is a violation whatever unknown groups add.
+    if total > cap:
         for group in groups:
             ctx.violation(
                 f"GPU node groups may grow to {total} nodes in total, more than the cap {cap}", group

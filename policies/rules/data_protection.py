@@ -33,9 +33,9 @@ STATEFUL_TYPES = (
     "aws:kms/key:Key",
     "aws:sagemaker/modelPackageGroup:ModelPackageGroup",
     "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer",
-    "aws:ecr/repository:Repository",
 )
-"""Resources whose replacement or deletion loses data (or, for keys, makes data unreadable)."""
+"""Resources whose replacement or deletion loses data: stored objects, features, rows, registered model
+versions, tracking history, or (for KMS keys) the ability to read everything encrypted with them."""
 
 
 def _require_environment(ctx: ResourceCheck, environments: tuple[str, ...]) -> str:

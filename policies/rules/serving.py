@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from pulumi_policy import PolicyResource
@@ -67,10 +66,6 @@ def _instance_variants(config: PolicyResource) -> list[Any]:
     ]
 
 
-def _prod_endpoints(ctx: StackCheck) -> Iterable[PolicyResource]:
-    return [e for e in ctx.of_type(ENDPOINT) if ctx.environment(e) == "prod"]
-
-
 @stack_rule(
     id="SY-SRV-001",
     name="prod-endpoint-redundancy",
@@ -87,8 +82,10 @@ def _prod_endpoints(ctx: StackCheck) -> Iterable[PolicyResource]:
 )
 def prod_endpoint_redundancy(ctx: StackCheck) -> None:
     minimum = int(ctx.config["minServingInstances"])
-    for endpoint in _prod_endpoints(ctx):
+    for endpoint in ctx.of_type(ENDPOINT):
         with ctx.guard(endpoint):
+            if ctx.environment(endpoint) != "prod":
+                continue
             targets = scaling_targets(ctx, endpoint)
             for config in endpoint_configs(ctx, endpoint):
                 for variant in _instance_variants(config):
@@ -146,8 +143,10 @@ def prod_endpoint_data_capture(ctx: ResourceCheck) -> None:
     settings=["environment"],
 )
 def prod_endpoint_autoscaling(ctx: StackCheck) -> None:
-    for endpoint in _prod_endpoints(ctx):
+    for endpoint in ctx.of_type(ENDPOINT):
         with ctx.guard(endpoint):
+            if ctx.environment(endpoint) != "prod":
+                continue
             targets = scaling_targets(ctx, endpoint)
             if not targets:
                 ctx.violation("endpoint has no autoscaling target", endpoint)

@@ -254,3 +254,12 @@ def test_cpu_node_groups_are_not_gpu_groups() -> None:
         "SY-COST-002", NODE_GROUP, {"instanceTypes": ["m6i.large"], "scalingConfig": {"maxSize": 50.0}}
     )
     assert outcome.not_applicable == "not a GPU node group"
+
+
+def test_total_over_cap_fails_even_with_an_unknown_group() -> None:
+    stack = Stack()
+    _total(10.0)(stack)
+    stack.add(NODE_GROUP, "gpu-unknown", {**_gpu_group(1.0), "scalingConfig": {"maxSize": UNKNOWN}})
+    outcome = stack.run("SY-COST-003", {"maxGpuNodesTotal": 6})
+    assert outcome.violations == ["gpu-0: GPU node groups may grow to 10 nodes in total, more than the cap 6"]
+    assert len(outcome.indeterminate) == 1

@@ -217,3 +217,15 @@ def test_alarms_from_metric_queries_count() -> None:
 def test_other_namespaces_are_not_applicable_for_alarm_actions() -> None:
     outcome = run_resource("SY-SRV-006", ALARM, {"namespace": "AWS/EC2", "metricName": "CPUUtilization"})
     assert outcome.not_applicable == "not an alarm on SageMaker metrics"
+
+
+def test_unknown_environment_makes_only_that_endpoint_indeterminate() -> None:
+    stack = Stack()
+    _endpoint(stack, 1.0)
+    config = stack.add(CONFIG, "fraud-config", {"productionVariants": [{"variantName": "primary", "initialInstanceCount": 1.0}]})
+    stack.add(ENDPOINT, "fraud", {"name": "fraud", "tags": {"environment": UNKNOWN}}, deps={"endpointConfigName": [config]})
+    outcome = stack.run("SY-SRV-001")
+    assert outcome.violations == ["churn: variant 'primary' has instance count 1, fewer than 2"]
+    assert [(i.reason, i.urn.rsplit("::", 1)[1]) for i in outcome.indeterminate] == [
+        ("string value at .tags.environment can't be known during preview", "fraud")
+    ]
