@@ -222,8 +222,17 @@ def test_other_namespaces_are_not_applicable_for_alarm_actions() -> None:
 def test_unknown_environment_makes_only_that_endpoint_indeterminate() -> None:
     stack = Stack()
     _endpoint(stack, 1.0)
-    config = stack.add(CONFIG, "fraud-config", {"productionVariants": [{"variantName": "primary", "initialInstanceCount": 1.0}]})
-    stack.add(ENDPOINT, "fraud", {"name": "fraud", "tags": {"environment": UNKNOWN}}, deps={"endpointConfigName": [config]})
+    config = stack.add(
+        CONFIG,
+        "fraud-config",
+        {"productionVariants": [{"variantName": "primary", "initialInstanceCount": 1.0}]},
+    )
+    stack.add(
+        ENDPOINT,
+        "fraud",
+        {"name": "fraud", "tags": {"environment": UNKNOWN}},
+        deps={"endpointConfigName": [config]},
+    )
     outcome = stack.run("SY-SRV-001")
     assert outcome.violations == ["churn: variant 'primary' has instance count 1, fewer than 2"]
     assert [(i.reason, i.urn.rsplit("::", 1)[1]) for i in outcome.indeterminate] == [
