@@ -118,6 +118,36 @@ def parse_indeterminate(message: str) -> list[IndeterminateItem]:
     return items
 
 
+# --- reading properties ---
+
+
+def read_tolerantly(value: Any) -> dict[str, Any]:
+    """A mapping read entry by entry, unknown values replaced by `helpers.UNKNOWN_VALUE`, so that one
+    computed entry (a `Name` tag from an Output) does not hide the known ones."""
+    if not isinstance(value, Mapping):
+        return {}
+    result: dict[str, Any] = {}
+    for key in value:
+        try:
+            result[key] = value[key]
+        except UnknownValueError:
+            result[key] = helpers.UNKNOWN_VALUE
+    return result
+
+
+def resource_tags(props: Mapping[str, Any], provider_props: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A resource's own tags over its AWS provider's `defaultTags.tags`, read tolerantly."""
+    own = props.get("tags")
+    defaults = helpers.get_path(provider_props, "defaultTags.tags") if provider_props is not None else None
+    return helpers.effective_tags(read_tolerantly(own), read_tolerantly(defaults))
+
+
+def _known_environment(environment: Any) -> str | None:
+    if environment is helpers.UNKNOWN_VALUE:
+        raise Indeterminate("the environment tag is unknown at preview")
+    return environment  # type: ignore[no-any-return]
+
+
 # --- check contexts ------------------------------------------------------------------------------
 
 
@@ -149,10 +179,10 @@ class ResourceCheck:
         self.args.not_applicable(reason)
 
     def tags(self) -> dict[str, Any]:
-        return helpers.effective_tags(self.props, self.provider_props)
+        return resource_tags(self.props, self.provider_props)
 
     def environment(self) -> str | None:
-        return helpers.environment_of(self.config.get("environment"), self.tags())
+        return _known_environment(helpers.environment_of(self.config.get("environment"), self.tags()))
 
 
 class StackCheck:
@@ -184,10 +214,10 @@ class StackCheck:
 
     def tags(self, resource: PolicyResource) -> dict[str, Any]:
         provider = resource.provider.props if resource.provider is not None else None
-        return helpers.effective_tags(resource.props, provider)
+        return resource_tags(resource.props, provider)
 
     def environment(self, resource: PolicyResource) -> str | None:
-        return helpers.environment_of(self.config.get("environment"), self.tags(resource))
+        return _known_environment(helpers.environment_of(self.config.get("environment"), self.tags(resource)))
 
     def referencing(self, target: PolicyResource, types: Sequence[str], prop: str) -> list[PolicyResource]:
         """Resources of `types` whose `prop` input points at `target`: through a property dependency

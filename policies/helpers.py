@@ -82,31 +82,41 @@ def arn_account(arn: str) -> str | None:
 # --- tags ----------------------------------------------------------------------------------------
 
 
-def provider_default_tags(provider_props: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The AWS provider's `defaultTags.tags`, which AWS applies to every resource of that provider."""
-    if provider_props is None:
-        return {}
-    tags = get_path(provider_props, "defaultTags.tags", {})
-    return dict(tags) if isinstance(tags, Mapping) else {}
+class _UnknownValue:
+    def __repr__(self) -> str:
+        return "<unknown>"
 
 
-def effective_tags(props: Mapping[str, Any], provider_props: Mapping[str, Any] | None) -> dict[str, Any]:
+UNKNOWN_VALUE: Any = _UnknownValue()
+"""Stands for a value unknown at preview in a mapping read value by value (a tag whose value is an
+Output), so the other entries stay usable."""
+
+
+def effective_tags(own: Mapping[str, Any] | None, defaults: Mapping[str, Any] | None) -> dict[str, Any]:
     """A resource's tags as AWS will see them: the provider's default tags under its own."""
-    own = props.get("tags") if "tags" in props else None
-    return {**provider_default_tags(provider_props), **(dict(own) if isinstance(own, Mapping) else {})}
+    return {**(defaults or {}), **(own or {})}
 
 
 def missing_tags(tags: Mapping[str, Any], required: Iterable[str]) -> list[str]:
-    """Required tag keys that are absent or blank."""
-    return [key for key in required if not str(tags.get(key) or "").strip()]
+    """Required tag keys that are absent or blank (a tag whose value is unknown is not missing)."""
+    return [
+        key for key in required if tags.get(key) is not UNKNOWN_VALUE and not str(tags.get(key) or "").strip()
+    ]
 
 
-def environment_of(configured: str | None, tags: Mapping[str, Any]) -> str | None:
+def unknown_tags(tags: Mapping[str, Any], required: Iterable[str]) -> list[str]:
+    """Required tag keys whose values are unknown at preview."""
+    return [key for key in required if tags.get(key) is UNKNOWN_VALUE]
+
+
+def environment_of(configured: str | None, tags: Mapping[str, Any]) -> Any:
     """The environment a resource belongs to: the policy config's `environment` when set, else the
-    resource's `environment` tag; None when neither says."""
+    resource's `environment` tag; None when neither says, `UNKNOWN_VALUE` when the tag is unknown."""
     if configured:
         return configured
     tagged = tags.get(ENVIRONMENT_TAG)
+    if tagged is UNKNOWN_VALUE:
+        return UNKNOWN_VALUE
     return str(tagged) if tagged else None
 
 

@@ -8,7 +8,7 @@ import re
 from functools import cache
 
 from stackyard.policies import helpers
-from stackyard.policies.catalog import ResourceCheck, resource_rule
+from stackyard.policies.catalog import Indeterminate, ResourceCheck, resource_rule
 
 _TAGGING = {
     "nist-800-53": ["CM-8", "RA-2"],
@@ -59,9 +59,12 @@ def _taggable_or_not_applicable(ctx: ResourceCheck) -> None:
 )
 def required_tags(ctx: ResourceCheck) -> None:
     _taggable_or_not_applicable(ctx)
-    missing = helpers.missing_tags(ctx.tags(), ctx.config["requiredTags"])
+    tags = ctx.tags()
+    missing = helpers.missing_tags(tags, ctx.config["requiredTags"])
     if missing:
         ctx.violation(f"missing required tags {missing}")
+    elif unknown := helpers.unknown_tags(tags, ctx.config["requiredTags"]):
+        raise Indeterminate(f"required tags {unknown} have values unknown at preview")
 
 
 @resource_rule(
@@ -85,6 +88,8 @@ def required_tags(ctx: ResourceCheck) -> None:
 def data_classification_value(ctx: ResourceCheck) -> None:
     _taggable_or_not_applicable(ctx)
     value = ctx.tags().get("data-classification")
+    if value is helpers.UNKNOWN_VALUE:
+        raise Indeterminate("the data-classification tag is unknown at preview")
     if value is None:
         ctx.not_applicable("no data-classification tag (SY-TAG-001 requires it)")
     allowed = ctx.config["allowedClassifications"]

@@ -31,14 +31,17 @@ def test_arn_parts(arn: str, region: str | None, account: str | None) -> None:
 
 
 def test_tags_merge_provider_defaults_under_own() -> None:
-    provider = {"defaultTags": {"tags": {"owner": "platform", "cost-center": "1"}}}
-    tags = helpers.effective_tags({"tags": {"owner": "ml"}}, provider)
+    tags = helpers.effective_tags({"owner": "ml"}, {"owner": "platform", "cost-center": "1"})
     assert tags == {"owner": "ml", "cost-center": "1"}
     assert helpers.missing_tags(tags, ["owner", "cost-center", "data-classification"]) == [
         "data-classification"
     ]
     assert helpers.missing_tags({"owner": "  "}, ["owner"]) == ["owner"]
-    assert helpers.effective_tags({}, None) == {}
+    assert helpers.effective_tags(None, None) == {}
+    unknown = {"owner": helpers.UNKNOWN_VALUE}
+    assert helpers.missing_tags(unknown, ["owner"]) == []
+    assert helpers.unknown_tags(unknown, ["owner"]) == ["owner"]
+    assert helpers.environment_of("", {"environment": helpers.UNKNOWN_VALUE}) is helpers.UNKNOWN_VALUE
 
 
 def test_environment_config_wins_over_tag() -> None:

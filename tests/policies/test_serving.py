@@ -236,5 +236,5 @@ def test_unknown_environment_makes_only_that_endpoint_indeterminate() -> None:
     outcome = stack.run("SY-SRV-001")
     assert outcome.violations == ["churn: variant 'primary' has instance count 1, fewer than 2"]
     assert [(i.reason, i.urn.rsplit("::", 1)[1]) for i in outcome.indeterminate] == [
-        ("string value at .tags.environment can't be known during preview", "fraud")
+        ("the environment tag is unknown at preview", "fraud")
     ]

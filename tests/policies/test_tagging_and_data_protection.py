@@ -200,13 +200,24 @@ def test_untaggable_resources_are_not_applicable() -> None:
     assert outcome.not_applicable == "resource type takes no tags"
 
 
-def test_unknown_tags_are_indeterminate() -> None:
+def test_unknown_required_tag_values_are_indeterminate() -> None:
     outcome = run_resource(
         "SY-TAG-001", BUCKET, {"tags": {"owner": UNKNOWN, "cost-center": "c", "data-classification": "x"}}
     )
     assert [i.reason for i in outcome.indeterminate] == [
-        "string value at .tags.owner can't be known during preview"
+        "required tags ['owner'] have values unknown at preview"
     ]
+
+
+def test_an_unknown_name_tag_does_not_hide_the_known_ones() -> None:
+    assert run_resource("SY-TAG-001", BUCKET, {"tags": {**TAGS, "Name": UNKNOWN}}).passed
+    outcome = run_resource("SY-TAG-001", BUCKET, {"tags": {"Name": UNKNOWN, "owner": UNKNOWN}})
+    assert outcome.violations == ["missing required tags ['cost-center', 'data-classification']"]
+
+
+def test_unknown_environment_tag_is_indeterminate() -> None:
+    outcome = run_resource("SY-DP-001", BUCKET, {"tags": {**TAGS, "environment": UNKNOWN}})
+    assert [i.reason for i in outcome.indeterminate] == ["the environment tag is unknown at preview"]
 
 
 def test_environment_rules_need_an_environment() -> None:
