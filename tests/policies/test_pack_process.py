@@ -7,9 +7,11 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import grpc
+import pulumi_policy
 import pytest
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
@@ -20,14 +22,17 @@ from tests.policies.harness import UNKNOWN
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 
 
-@pytest.fixture(scope="module")
-def analyzer() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+@contextmanager
+def start_pack(
+    *python_flags: str, env: dict[str, str] | None = None
+) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+    """Start the pack as the engine does and connect to the port it prints."""
     process = subprocess.Popen(
-        [sys.executable, "-u", "__main__.py"],
+        [sys.executable, *python_flags, "-u", "__main__.py"],
         cwd=PACK_DIR,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})},
     )
     try:
         assert process.stdout is not None
@@ -40,6 +45,12 @@ def analyzer() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+    with start_pack() as stub:
+        yield stub
 
 
 def _struct(value: dict) -> struct_pb2.Struct:
@@ -143,3 +154,12 @@ def test_stack_rules_report_per_resource_and_list_unknowns_with_urns(analyzer) -
     assert [(i.reason, i.urn) for i in parse_indeterminate(tls.message)] == [
         ("string value at .policy can't be known during preview", bucket_urn)
     ]
+
+
+def test_pack_starts_from_a_checkout_without_stackyard_installed() -> None:
+    # -S skips site-packages' .pth files, and with them the editable install of stackyard; the
+    # dependencies stay importable through PYTHONPATH, as in a pack virtualenv built from requirements.txt.
+    site_packages = str(Path(pulumi_policy.__file__).resolve().parents[1])
+    with start_pack("-S", env={"PYTHONPATH": site_packages}) as stub:
+        info = stub.GetAnalyzerInfo(empty_pb2.Empty())
+    assert {p.name for p in info.policies} == {rule.id for rule in all_rules()}
