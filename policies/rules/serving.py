@@ -1,0 +1,271 @@
+"""Serving reliability: production endpoints are redundant, scale, capture data and are watched."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi_policy import PolicyResource
+from stackyard.policies import helpers
+from stackyard.policies.catalog import ResourceCheck, StackCheck, resource_rule, stack_rule
+
+_AVAILABILITY = {
+    "nist-800-53": ["CP-2", "SC-5", "SC-36"],
+    "iso-27001": ["A.8.14", "A.5.30"],
+    "soc2": ["A1.1", "A1.2"],
+}
+_MONITORING = {
+    "nist-800-53": ["SI-4", "AU-6", "CA-7"],
+    "iso-27001": ["A.8.16"],
+    "hipaa": ["164.308(a)(1)(ii)(D)"],
+    "soc2": ["CC7.2", "A1.1"],
+}
+
+ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
+ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
+SCALING_TARGET = "aws:appautoscaling/target:Target"
+SCALING_POLICY = "aws:appautoscaling/policy:Policy"
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+LATENCY_METRICS = frozenset({"ModelLatency", "OverheadLatency", "ModelSetupTime"})
+ERROR_METRICS = frozenset(
+    {"Invocation5XXErrors", "Invocation4XXErrors", "InvocationModelErrors", "ModelError"}
+)
+
+
+def endpoint_configs(ctx: StackCheck, endpoint: PolicyResource) -> list[PolicyResource]:
+    return ctx.referenced(endpoint, "endpointConfigName", [ENDPOINT_CONFIG])
+
+
+def scaling_targets(ctx: StackCheck, endpoint: PolicyResource) -> list[PolicyResource]:
+    """Application Auto Scaling targets of an endpoint: through a property dependency of `resourceId`
+    on the endpoint, or a literal `endpoint/<name>/variant/<variant>`."""
+    name = str(endpoint.props["name"]) if endpoint.props.get("name") else None
+    found = []
+    for target in ctx.of_type(SCALING_TARGET):
+        if target.props.get("serviceNamespace") != "sagemaker":
+            continue
+        deps = target.property_dependencies.get("resourceId", [])
+        if endpoint in deps or (
+            not deps and name and str(target.props.get("resourceId", "")).startswith(f"endpoint/{name}/")
+        ):
+            found.append(target)
+    return found
+
+
+def _target_variant(target: PolicyResource) -> str | None:
+    """The variant a target scales, when its resourceId is known at preview."""
+    deps = target.property_dependencies.get("resourceId", [])
+    if deps:
+        return None
+    parts = str(target.props.get("resourceId", "")).split("/")
+    return parts[3] if len(parts) == 4 and parts[2] == "variant" else None
+
+
+def _instance_variants(config: PolicyResource) -> list[Any]:
+    return [
+        v for v in helpers.as_list(config.props.get("productionVariants")) if not v.get("serverlessConfig")
+    ]
+
+
+@stack_rule(
+    id="SY-SRV-001",
+    name="prod-endpoint-redundancy",
+    group="serving",
+    severity="high",
+    enforcement="mandatory",
+    description="Production real-time endpoints run at least two instances per variant (initial count, or "
+    "the autoscaling minimum), so one instance or Availability Zone can fail.",
+    remediation="Set initial_instance_count (and the autoscaling min_capacity) to at least "
+    "minServingInstances; SageMaker spreads the instances across Availability Zones.",
+    frameworks=_AVAILABILITY,
+    peers={"aws-config": ["sagemaker-endpoint-config-prod-instance-count"]},
+    settings=["environment", "minServingInstances"],
+)
+def prod_endpoint_redundancy(ctx: StackCheck) -> None:
+    minimum = int(ctx.config["minServingInstances"])
+    for endpoint in ctx.of_type(ENDPOINT):
+        with ctx.guard(endpoint):
+            if ctx.environment(endpoint) != "prod":
+                continue
+            targets = scaling_targets(ctx, endpoint)
+            for config in endpoint_configs(ctx, endpoint):
+                for variant in _instance_variants(config):
+                    variant_name = str(variant.get("variantName", ""))
+                    matching = [t for t in targets if _target_variant(t) in (None, variant_name)]
+                    if matching:
+                        count = min(int(t.props.get("minCapacity", 0)) for t in matching)
+                        source = "autoscaling minimum"
+                    else:
+                        count = int(variant.get("initialInstanceCount", 1))
+                        source = "instance count"
+                    if count < minimum:
+                        ctx.violation(
+                            f"variant '{variant_name}' has {source} {count}, fewer than {minimum}", endpoint
+                        )
+
+
+@resource_rule(
+    id="SY-SRV-002",
+    name="prod-endpoint-data-capture",
+    group="serving",
+    severity="medium",
+    enforcement="mandatory",
+    description="Production endpoint configurations capture requests and responses, which Model Monitor "
+    "needs to detect drift.",
+    remediation="Set data_capture_config with enable_capture=True, an S3 destination, a KMS key and an "
+    "initial_sampling_percentage above 0.",
+    frameworks=_MONITORING,
+    peers={},
+    types=[ENDPOINT_CONFIG],
+    settings=["environment"],
+)
+def prod_endpoint_data_capture(ctx: ResourceCheck) -> None:
+    environment = ctx.environment()
+    if environment != "prod":
+        ctx.not_applicable(f"applies in prod, not in '{environment}'")
+    capture = helpers.get_path(ctx.props, "dataCaptureConfig")
+    if not capture or capture.get("enableCapture") is False:
+        ctx.violation("data capture is off")
+    elif float(capture.get("initialSamplingPercentage", 0)) <= 0:
+        ctx.violation("data capture samples 0% of requests")
+
+
+@stack_rule(
+    id="SY-SRV-003",
+    name="prod-endpoint-autoscaling",
+    group="serving",
+    severity="medium",
+    enforcement="mandatory",
+    description="Production endpoints have an autoscaling target with a scaling policy.",
+    remediation="Register an aws.appautoscaling.Target (sagemaker:variant:DesiredInstanceCount) for each "
+    "variant and attach an aws.appautoscaling.Policy (target tracking on invocations per instance).",
+    frameworks=_AVAILABILITY,
+    peers={},
+    settings=["environment"],
+)
+def prod_endpoint_autoscaling(ctx: StackCheck) -> None:
+    for endpoint in ctx.of_type(ENDPOINT):
+        with ctx.guard(endpoint):
+            if ctx.environment(endpoint) != "prod":
+                continue
+            targets = scaling_targets(ctx, endpoint)
+            if not targets:
+                ctx.violation("endpoint has no autoscaling target", endpoint)
+                continue
+            for target in targets:
+                policies = [
+                    p
+                    for p in ctx.of_type(SCALING_POLICY)
+                    if any(d is target for d in p.property_dependencies.get("resourceId", []))
+                    or (
+                        not p.property_dependencies.get("resourceId")
+                        and "resourceId" in target.props
+                        and p.props.get("resourceId") == target.props["resourceId"]
+                    )
+                ]
+                if not policies:
+                    ctx.violation(f"autoscaling target '{target.name}' has no scaling policy", endpoint)
+
+
+def _alarm_metrics(alarm: PolicyResource) -> list[tuple[str, str, Any]]:
+    """(namespace, metric, dimensions) of an alarm: its single metric or each of its metric queries."""
+    metrics = []
+    if alarm.props.get("metricName"):
+        metrics.append(
+            (
+                str(alarm.props.get("namespace", "")),
+                str(alarm.props["metricName"]),
+                alarm.props.get("dimensions") or {},
+            )
+        )
+    for query in helpers.as_list(alarm.props.get("metricQueries")):
+        metric = helpers.get_path(query, "metric")
+        if metric:
+            metrics.append(
+                (
+                    str(metric.get("namespace", "")),
+                    str(metric.get("metricName", "")),
+                    metric.get("dimensions") or {},
+                )
+            )
+    return metrics
+
+
+def endpoint_alarm_metrics(ctx: StackCheck, endpoint: PolicyResource) -> set[str]:
+    """Names of the SageMaker metrics that alarms watch for `endpoint`: alarms whose EndpointName
+    dimension comes from the endpoint (a property dependency) or equals its name."""
+    name = str(endpoint.props["name"]) if endpoint.props.get("name") else None
+    watched: set[str] = set()
+    for alarm in ctx.of_type(METRIC_ALARM):
+        deps = alarm.property_dependencies.get("dimensions", []) + alarm.property_dependencies.get(
+            "metricQueries", []
+        )
+        for namespace, metric, dimensions in _alarm_metrics(alarm):
+            if namespace != "AWS/SageMaker":
+                continue
+            if endpoint in deps or (name is not None and str(dimensions.get("EndpointName", "")) == name):
+                watched.add(metric)
+    return watched
+
+
+def _alarm_rule(kind: str, metrics: frozenset[str]) -> Any:
+    def check(ctx: StackCheck) -> None:
+        for endpoint in ctx.of_type(ENDPOINT):
+            with ctx.guard(endpoint):
+                if not endpoint_alarm_metrics(ctx, endpoint) & metrics:
+                    ctx.violation(
+                        f"no CloudWatch alarm on the endpoint's {kind} ({sorted(metrics)[0]}, ...)", endpoint
+                    )
+
+    return check
+
+
+prod_endpoint_latency_alarm = stack_rule(
+    id="SY-SRV-004",
+    name="endpoint-latency-alarm",
+    group="serving",
+    severity="medium",
+    enforcement="mandatory",
+    description="Every SageMaker endpoint has a CloudWatch alarm on its latency (ModelLatency or "
+    "OverheadLatency).",
+    remediation="Create an aws.cloudwatch.MetricAlarm in namespace AWS/SageMaker on ModelLatency with the "
+    "EndpointName and VariantName dimensions (stackyard's monitoring component does).",
+    frameworks=_MONITORING,
+    peers={},
+)(_alarm_rule("latency", LATENCY_METRICS))
+
+endpoint_error_alarm = stack_rule(
+    id="SY-SRV-005",
+    name="endpoint-error-alarm",
+    group="serving",
+    severity="medium",
+    enforcement="mandatory",
+    description="Every SageMaker endpoint has a CloudWatch alarm on its errors (Invocation5XXErrors, "
+    "Invocation4XXErrors or model errors).",
+    remediation="Create an aws.cloudwatch.MetricAlarm in namespace AWS/SageMaker on Invocation5XXErrors "
+    "with the EndpointName dimension.",
+    frameworks=_MONITORING,
+    peers={},
+)(_alarm_rule("errors", ERROR_METRICS))
+
+
+@resource_rule(
+    id="SY-SRV-006",
+    name="sagemaker-alarm-actions",
+    group="serving",
+    severity="low",
+    enforcement="advisory",
+    description="Alarms on SageMaker metrics notify someone (an alarm action such as an SNS topic).",
+    remediation="Set alarm_actions (and ok_actions) to the stack's SNS topic.",
+    frameworks=_MONITORING,
+    peers={"aws-config": ["cloudwatch-alarm-action-check"]},
+    types=[METRIC_ALARM],
+)
+def sagemaker_alarm_actions(ctx: ResourceCheck) -> None:
+    namespaces = {str(ctx.props.get("namespace", ""))} | {
+        str(helpers.get_path(q, "metric.namespace", ""))
+        for q in helpers.as_list(ctx.props.get("metricQueries"))
+    }
+    if "AWS/SageMaker" not in namespaces:
+        ctx.not_applicable("not an alarm on SageMaker metrics")
+    if ctx.props.get("actionsEnabled") is False or not helpers.as_list(ctx.props.get("alarmActions")):
+        ctx.violation("the alarm notifies no one (no alarmActions)")

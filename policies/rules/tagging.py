@@ -1,0 +1,97 @@
+"""Tagging: ownership, cost and data-classification tags on every taggable AWS resource."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+from functools import cache
+
+from stackyard.policies import helpers
+from stackyard.policies.catalog import Indeterminate, ResourceCheck, resource_rule
+
+_TAGGING = {
+    "nist-800-53": ["CM-8", "RA-2"],
+    "iso-27001": ["A.5.9", "A.5.12", "A.5.13"],
+    "gdpr": ["Art. 30"],
+    "hipaa": ["164.310(d)(1)"],
+    "soc2": ["CC6.1", "C1.1"],
+}
+
+_AWS_TOKEN = re.compile(r"^aws:(?P<module>[A-Za-z0-9]+)/[A-Za-z0-9]+:(?P<cls>[A-Za-z0-9]+)$")
+
+
+@cache
+def is_taggable(resource_type: str) -> bool:
+    """Whether a pulumi-aws resource type takes `tags`, read from the installed pulumi_aws class
+    (`aws:s3/bucket:Bucket` -> `pulumi_aws.s3.Bucket`), so the answer follows the provider version.
+    Types the installed pulumi_aws does not know are not taggable as far as we can tell."""
+    match = _AWS_TOKEN.match(resource_type)
+    if not match:
+        return False
+    module = "pulumi_aws" if match["module"] == "index" else f"pulumi_aws.{match['module']}"
+    try:
+        cls = getattr(importlib.import_module(module), match["cls"], None)
+    except ImportError:
+        return False
+    init = getattr(cls, "_internal_init", None)
+    return init is not None and "tags" in inspect.signature(init).parameters
+
+
+def _taggable_or_not_applicable(ctx: ResourceCheck) -> None:
+    if not is_taggable(ctx.type):
+        ctx.not_applicable("resource type takes no tags")
+
+
+@resource_rule(
+    id="SY-TAG-001",
+    name="required-tags",
+    group="tagging",
+    severity="medium",
+    enforcement="mandatory",
+    description="Every taggable AWS resource carries the required tags (by default owner, cost-center and "
+    "data-classification), as its own tags or the provider's default tags.",
+    remediation="Add the missing tags to the resource, or to the AWS provider's default_tags; stackyard "
+    "components take them from the spec's tags section.",
+    frameworks=_TAGGING,
+    peers={"aws-config": ["required-tags"]},
+    settings=["requiredTags"],
+)
+def required_tags(ctx: ResourceCheck) -> None:
+    _taggable_or_not_applicable(ctx)
+    tags = ctx.tags()
+    missing = helpers.missing_tags(tags, ctx.config["requiredTags"])
+    if missing:
+        ctx.violation(f"missing required tags {missing}")
+    elif unknown := helpers.unknown_tags(tags, ctx.config["requiredTags"]):
+        raise Indeterminate(f"required tags {unknown} have values unknown at preview")
+
+
+@resource_rule(
+    id="SY-TAG-002",
+    name="data-classification-value",
+    group="tagging",
+    severity="medium",
+    enforcement="mandatory",
+    description="The data-classification tag takes one of the known classifications.",
+    remediation="Set data-classification to one of allowedClassifications (public, internal, confidential, "
+    "restricted).",
+    frameworks={
+        "nist-800-53": ["RA-2"],
+        "iso-27001": ["A.5.12", "A.5.13"],
+        "gdpr": ["Art. 30"],
+        "soc2": ["C1.1"],
+    },
+    peers={},
+    settings=["allowedClassifications"],
+)
+def data_classification_value(ctx: ResourceCheck) -> None:
+    _taggable_or_not_applicable(ctx)
+    value = ctx.tags().get("data-classification")
+    if value is helpers.UNKNOWN_VALUE:
+        raise Indeterminate("the data-classification tag is unknown at preview")
+    if value is None:
+        ctx.not_applicable("no data-classification tag (SY-TAG-001 requires it)")
+    allowed = ctx.config["allowedClassifications"]
+    if str(value) not in allowed:
+        ctx.violation(f"data-classification '{value}' is not one of {allowed}")
