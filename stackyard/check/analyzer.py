@@ -1,7 +1,7 @@
 """Run a Python policy pack the way the Pulumi engine runs it, and speak the analyzer protocol to it.
 
-The engine (pkg/resource/plugin/analyzer_plugin.go) starts the pack's program in the pack
-directory, reads the gRPC port the program prints on its first line of stdout, then calls
+The engine (pkg/resource/plugin/analyzer_plugin.go, and the Python language host's RunPlugin)
+starts the pack's program in the pack directory, reads the gRPC port the program prints on its first line of stdout, then calls
 `ConfigureStack`, `GetAnalyzerInfo`, `Configure` (the reconciled policy config), `Analyze` once per
 resource (inputs, unknowns kept as sentinels, secrets kept as envelopes, internal keys dropped) and
 `AnalyzeStack` once with every resource. So does this module: any Python pack built on
@@ -28,6 +28,7 @@ from stackyard.check.model import CheckInput, Resource
 from stackyard.errors import UserError
 
 START_TIMEOUT_S = 60.0
+NO_ENGINE = "127.0.0.1:0"
 IN_FLIGHT = 16
 """`Analyze` requests kept in flight: the pack's server has a thread pool, and pipelining hides
 the round trip even where the GIL serialises the policies themselves."""
@@ -56,8 +57,11 @@ class PackProcess:
             }
         )
         self._stderr: IO[bytes] = tempfile.TemporaryFile()
+        # The Python language host runs `python -u -m pulumi.policy <engine> <pack dir>` in the pack
+        # directory; `pulumi.policy` configures the runtime from the environment, then runs
+        # `__main__.py`. There is no engine here: the address is never dialled by a pack.
         self._process = subprocess.Popen(
-            [sys.executable, str(main)],
+            [sys.executable, "-u", "-m", "pulumi.policy", NO_ENGINE, str(self.path)],
             cwd=self.path,
             env=env,
             stdin=subprocess.DEVNULL,
