@@ -200,6 +200,8 @@ def wire(value: Any) -> Any:
     if isinstance(value, dict):
         if value.get(SIG_KEY) == SECRET_SIG:
             return dict(_SECRET)
+        if SIG_KEY in value:
+            return value  # an asset or archive: its keys are file names, never internal keys
         return {k: wire(v) for k, v in value.items() if not k.startswith("__")}
     if isinstance(value, list):
         return [wire(v) for v in value]
