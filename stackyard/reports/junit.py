@@ -52,9 +52,12 @@ def render(run: CheckRun) -> str:
                     failure.text = detail
                 else:
                     skipped += 1
-                    why = f"waived by {finding.waiver}" if finding.result is Result.WAIVED else finding.result.value
-                    if finding.result is Result.FAIL:
+                    if finding.result is Result.WAIVED:
+                        why = f"waived by {finding.waiver}"
+                    elif finding.result is Result.FAIL:
                         why = f"advisory failure: {message}"
+                    else:
+                        why = f"indeterminate: {message}"
                     ET.SubElement(case, "skipped", message=why).text = detail
         suite.set("tests", str(tests))
         suite.set("failures", str(failures))

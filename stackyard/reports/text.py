@@ -28,7 +28,8 @@ def render(run: CheckRun) -> str:
         for message_line in (finding.message or finding.rule.description).splitlines():
             lines.append(f"              {message_line}")
         if finding.waiver:
-            lines.append(f"              waiver {finding.waiver}")
+            expired = " expired: it no longer waives" if finding.result is not Result.WAIVED else ""
+            lines.append(f"              waiver {finding.waiver}{expired}")
     if run.waivers:
         lines += ["", "waivers:"]
         for status in run.waivers:
