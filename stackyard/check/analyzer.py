@@ -33,7 +33,10 @@ IN_FLIGHT = 16
 """`Analyze` requests kept in flight: the pack's server has a thread pool, and pipelining hides
 the round trip even where the GIL serialises the policies themselves."""
 _MAX_MESSAGE = 400 * 1024 * 1024  # as the engine and pulumi_policy: a whole stack fits in one request
-_CHANNEL_OPTIONS = [("grpc.max_receive_message_length", _MAX_MESSAGE), ("grpc.max_send_message_length", _MAX_MESSAGE)]
+_CHANNEL_OPTIONS = [
+    ("grpc.max_receive_message_length", _MAX_MESSAGE),
+    ("grpc.max_send_message_length", _MAX_MESSAGE),
+]
 
 
 class PackProcess:
@@ -56,7 +59,7 @@ class PackProcess:
                 "PYTHONUNBUFFERED": "1",
             }
         )
-        self._stderr: IO[bytes] = tempfile.TemporaryFile()
+        self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process; closed in close()
         # The Python language host runs `python -u -m pulumi.policy <engine> <pack dir>` in the pack
         # directory; `pulumi.policy` configures the runtime from the environment, then runs
         # `__main__.py`. There is no engine here: the address is never dialled by a pack.
@@ -88,7 +91,9 @@ class PackProcess:
             remaining = deadline - time.monotonic()
             ready, _, _ = select.select([self._process.stdout], [], [], max(remaining, 0))
             if not ready:
-                raise UserError(f"{self.path}: the policy pack printed no port within {START_TIMEOUT_S:.0f} s")
+                raise UserError(
+                    f"{self.path}: the policy pack printed no port within {START_TIMEOUT_S:.0f} s"
+                )
             chunk = os.read(self._process.stdout.fileno(), 64)
             if not chunk:
                 raise UserError(f"{self.path}: the policy pack exited before serving:\n{self.stderr_tail()}")
@@ -115,7 +120,10 @@ class PackProcess:
         from pulumi.runtime.proto import analyzer_pb2
 
         request = analyzer_pb2.AnalyzerStackConfigureRequest(
-            stack=checked.stack, project=checked.project, dry_run=checked.kind != "export", config=checked.config
+            stack=checked.stack,
+            project=checked.project,
+            dry_run=checked.kind != "export",
+            config=checked.config,
         )
         try:
             self._stub.ConfigureStack(request)
@@ -124,7 +132,9 @@ class PackProcess:
             if e.code() != grpc.StatusCode.UNIMPLEMENTED:
                 raise UserError(f"{self.path}: ConfigureStack failed: {e.details()}") from e
 
-    def analyze_all(self, resources: Sequence[Resource], progress: Callable[[int], None] | None = None) -> list[Any]:
+    def analyze_all(
+        self, resources: Sequence[Resource], progress: Callable[[int], None] | None = None
+    ) -> list[Any]:
         """One `Analyze` per resource, pipelined; responses in the order of `resources`."""
         import grpc
 
@@ -195,15 +205,22 @@ class PackWorkers:
 
     def each(self, method: str, request: Any) -> Any:
         """Call `method` on every process (configuration must reach all); return the first answer."""
-        return [p.call(method, request) for p in self.processes][0]
+        return next(p.call(method, request) for p in self.processes)
 
-    def analyze_all(self, resources: Sequence[Resource], progress: Callable[[int], None] | None = None) -> list[Any]:
+    def analyze_all(
+        self, resources: Sequence[Resource], progress: Callable[[int], None] | None = None
+    ) -> list[Any]:
         if len(self.processes) == 1:
             return self.main.analyze_all(resources, progress)
         size = -(-len(resources) // len(self.processes))
         shares = [resources[i : i + size] for i in range(0, len(resources), size)]
         with ThreadPoolExecutor(len(shares)) as pool:
-            parts = list(pool.map(lambda job: job[0].analyze_all(job[1], progress), zip(self.processes, shares)))
+            parts = list(
+                pool.map(
+                    lambda job: job[0].analyze_all(job[1], progress),
+                    zip(self.processes, shares, strict=False),
+                )
+            )
         return [response for part in parts for response in part]
 
 
@@ -269,7 +286,9 @@ def _provider(resource: Resource) -> Any:
     if resource.provider is None:
         return None
     p = resource.provider
-    return analyzer_pb2.AnalyzerProviderResource(urn=p.urn, type=p.type, name=p.name, properties=_struct(p.properties))
+    return analyzer_pb2.AnalyzerProviderResource(
+        urn=p.urn, type=p.type, name=p.name, properties=_struct(p.properties)
+    )
 
 
 def analyze_request(resource: Resource) -> Any:
@@ -301,6 +320,8 @@ def stack_resource(resource: Resource) -> Any:
         parent=resource.parent,
         dependencies=list(resource.dependencies),
         propertyDependencies={
-            k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v) for k, v in resource.property_dependencies.items() if v
+            k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v)
+            for k, v in resource.property_dependencies.items()
+            if v
         },
     )

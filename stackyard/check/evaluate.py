@@ -32,7 +32,14 @@ from typing import Any
 from stackyard.check.analyzer import PackWorkers, started_packs
 from stackyard.check.inputs import read_input
 from stackyard.check.model import CheckInput, Enforcement, Finding, Framework, Pack, Result, Rule
-from stackyard.check.policy_config import PolicyConfig, config_hash, for_pack, load_config_file, reconcile, to_request
+from stackyard.check.policy_config import (
+    PolicyConfig,
+    config_hash,
+    for_pack,
+    load_config_file,
+    reconcile,
+    to_request,
+)
 from stackyard.check.resolve import resolve_unknowns
 from stackyard.check.waivers import WaiverStatus, apply_waivers, load_waivers
 from stackyard.errors import ExitCode
@@ -81,7 +88,9 @@ class CheckOptions:
     today: dt.date | None = None
 
 
-def run_check(options: CheckOptions, progress: Callable[[int, int], Callable[[int], None]] | None = None) -> CheckRun:
+def run_check(
+    options: CheckOptions, progress: Callable[[int, int], Callable[[int], None]] | None = None
+) -> CheckRun:
     """Read the input, run every pack over it, apply waivers. Bad input raises `UserError`."""
     started_at = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
@@ -137,9 +146,13 @@ def _run_pack(
         verdicts = _verdicts(response, prefix)
         for rule in resource_rules:
             result, message = verdicts.get(rule.name) or _silent(rule, resource.type, applies)
-            findings.append(Finding(rule, resource.urn, resource.type, result, message, "", resource.resolutions))
+            findings.append(
+                Finding(rule, resource.urn, resource.type, result, message, "", resource.resolutions)
+            )
     if stack_rules:
-        findings.extend(_stack_findings(process.analyze_stack(checked.resources), stack_rules, checked, prefix))
+        findings.extend(
+            _stack_findings(process.analyze_stack(checked.resources), stack_rules, checked, prefix)
+        )
     return pack, findings
 
 
@@ -150,7 +163,9 @@ def _rule(policy: Any, pack: str, config: dict[str, PolicyConfig]) -> Rule:
     enforcement = effective.enforcement if effective and effective.enforcement else Enforcement.ADVISORY
     frameworks = [Framework(*tag.split(":", 1)) for tag in policy.tags if ":" in tag]
     if policy.framework.name:
-        frameworks.append(Framework(policy.framework.name, policy.framework.reference or policy.framework.version))
+        frameworks.append(
+            Framework(policy.framework.name, policy.framework.reference or policy.framework.version)
+        )
     severity = analyzer_pb2.PolicySeverity.Name(policy.severity).removeprefix("POLICY_SEVERITY_").lower()
     return Rule(
         name=policy.name,
@@ -244,7 +259,12 @@ def git_commit(directory: Path) -> str | None:
     """The commit checked out at `directory`, when it is inside a git repository."""
     try:
         completed = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=directory, capture_output=True, text=True, timeout=5, check=False
+            ["git", "rev-parse", "HEAD"],
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None

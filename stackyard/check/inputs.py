@@ -33,7 +33,15 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from stackyard.check.model import SECRET_PLACEHOLDER, SECRET_SIG, SIG_KEY, UNKNOWN, CheckInput, Provider, Resource
+from stackyard.check.model import (
+    SECRET_PLACEHOLDER,
+    SECRET_SIG,
+    SIG_KEY,
+    UNKNOWN,
+    CheckInput,
+    Provider,
+    Resource,
+)
 from stackyard.errors import UserError
 
 _REMOVING_OPS = frozenset({"delete", "delete-replaced", "discard", "read-discard", "remove-pending-replace"})
@@ -94,7 +102,9 @@ def _read_project(path: Path, stack: str | None) -> CheckInput:
 def _read_plan(document: dict[str, Any], source: str, sha256: str) -> CheckInput:
     meta = document["stackyard"]
     if meta.get("planVersion") != 1:
-        raise UserError(f"{source}: unsupported stackyard plan version {meta.get('planVersion')!r} (expected 1)")
+        raise UserError(
+            f"{source}: unsupported stackyard plan version {meta.get('planVersion')!r} (expected 1)"
+        )
     checked = _read_steps(document, source, sha256, kind="plan")
     return CheckInput(
         kind="plan",
@@ -112,7 +122,9 @@ def _read_preview(document: dict[str, Any], source: str, sha256: str) -> CheckIn
 
 
 def _read_steps(document: dict[str, Any], source: str, sha256: str, *, kind: str) -> CheckInput:
-    config = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in document.get("config", {}).items()}
+    config = {
+        str(k): v if isinstance(v, str) else json.dumps(v) for k, v in document.get("config", {}).items()
+    }
     states: dict[str, dict[str, Any]] = {}
     for step in document["steps"]:
         state = step.get("newState")
@@ -159,7 +171,9 @@ def _build(
                 parent=state.get("parent") or "",
                 provider=_provider(reference, by_urn, config, providers) if reference else None,
                 dependencies=tuple(state.get("dependencies") or ()),
-                property_dependencies={k: list(v or ()) for k, v in (state.get("propertyDependencies") or {}).items()},
+                property_dependencies={
+                    k: list(v or ()) for k, v in (state.get("propertyDependencies") or {}).items()
+                },
                 protect=bool(state.get("protect", False)),
                 ignore_changes=tuple(state.get("ignoreChanges") or ()),
                 delete_before_replace=state.get("deleteBeforeReplace"),
@@ -178,7 +192,10 @@ def _stack_and_project(urn: str, source: str) -> tuple[str, str]:
 
 
 def _provider(
-    reference: str, by_urn: Mapping[str, dict[str, Any]], config: Mapping[str, str], cache: dict[str, Provider]
+    reference: str,
+    by_urn: Mapping[str, dict[str, Any]],
+    config: Mapping[str, str],
+    cache: dict[str, Provider],
 ) -> Provider:
     urn = reference.rsplit("::", 1)[0]
     if urn not in cache:
@@ -191,7 +208,9 @@ def _provider(
             # config of its package (`aws:region` becomes the provider's `region`).
             package = provider_type.removeprefix("pulumi:providers:")
             properties = {k.split(":", 1)[1]: v for k, v in config.items() if k.startswith(f"{package}:")}
-        cache[urn] = Provider(urn=urn, type=provider_type, name=urn.rsplit("::", 1)[-1], properties=properties)
+        cache[urn] = Provider(
+            urn=urn, type=provider_type, name=urn.rsplit("::", 1)[-1], properties=properties
+        )
     return cache[urn]
 
 

@@ -8,7 +8,7 @@ readers do that), and must stay cheap for stacks of thousands of resources.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -22,7 +22,7 @@ SECRET_PLACEHOLDER = "[secret]"
 """What `pulumi preview --json` and stackyard plans show instead of a secret value."""
 
 
-class Result(str, Enum):
+class Result(StrEnum):
     PASS = "pass"
     FAIL = "fail"
     NOT_APPLICABLE = "not_applicable"
@@ -30,7 +30,7 @@ class Result(str, Enum):
     INDETERMINATE = "indeterminate"
 
 
-class Enforcement(str, Enum):
+class Enforcement(StrEnum):
     ADVISORY = "advisory"
     MANDATORY = "mandatory"
     REMEDIATE = "remediate"

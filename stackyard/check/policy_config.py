@@ -63,7 +63,9 @@ def _parse_entry(path: Path, key: str, value: Any) -> PolicyConfig:
 
 def _level(path: Path, key: str, value: Any) -> Enforcement:
     if not isinstance(value, str) or value not in _LEVELS:
-        raise UserError(f"{path}: {key}: {value!r} is not an enforcement level ({', '.join(sorted(_LEVELS))})")
+        raise UserError(
+            f"{path}: {key}: {value!r} is not an enforcement level ({', '.join(sorted(_LEVELS))})"
+        )
     return Enforcement(value)
 
 
@@ -84,7 +86,11 @@ def reconcile(info: Any, given: dict[str, PolicyConfig]) -> dict[str, PolicyConf
     result: dict[str, PolicyConfig] = {}
     for policy in info.policies:
         schema = json_format.MessageToDict(policy.configSchema.properties)
-        defaults = {k: copy.deepcopy(v["default"]) for k, v in schema.items() if isinstance(v, dict) and "default" in v}
+        defaults = {
+            k: copy.deepcopy(v["default"])
+            for k, v in schema.items()
+            if isinstance(v, dict) and "default" in v
+        }
         result[policy.name] = PolicyConfig(_from_proto_level(policy.enforcementLevel), defaults)
     initial = {
         name: PolicyConfig(_from_proto_level(c.enforcementLevel), json_format.MessageToDict(c.properties))

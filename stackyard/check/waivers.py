@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +60,7 @@ class _WaiverFile(BaseModel):
     waivers: list[Waiver] = Field(default_factory=list, description="The waivers, in order.")
 
 
-class WaiverState(str, Enum):
+class WaiverState(StrEnum):
     ACTIVE = "active"
     UNUSED = "unused"
     EXPIRED = "expired"
@@ -81,7 +81,9 @@ class WaiverStatus:
         return WaiverState.ACTIVE if self.matched else WaiverState.UNUSED
 
     def covers(self, finding: Finding) -> bool:
-        return finding.rule.name == self.waiver.rule and fnmatch.fnmatchcase(finding.urn, self.waiver.resources)
+        return finding.rule.name == self.waiver.rule and fnmatch.fnmatchcase(
+            finding.urn, self.waiver.resources
+        )
 
 
 def load_waivers(path: Path | None) -> list[Waiver]:
@@ -106,7 +108,9 @@ def load_waivers(path: Path | None) -> list[Waiver]:
     try:
         return _WaiverFile.model_validate(data).waivers
     except ValidationError as e:
-        lines = [f"{path}:{_line_of(root, err['loc'])}: {_where(err['loc'])}: {err['msg']}" for err in e.errors()]
+        lines = [
+            f"{path}:{_line_of(root, err['loc'])}: {_where(err['loc'])}: {err['msg']}" for err in e.errors()
+        ]
         raise UserError("invalid waivers:\n  " + "\n  ".join(lines)) from e
 
 

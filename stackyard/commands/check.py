@@ -34,7 +34,9 @@ def command(
             "document or a `pulumi stack export` document; the format is detected.",
         ),
     ] = Path("."),
-    stack: Annotated[str | None, typer.Option("--stack", help="Stack to plan when INPUT is a project.")] = None,
+    stack: Annotated[
+        str | None, typer.Option("--stack", help="Stack to plan when INPUT is a project.")
+    ] = None,
     packs: Annotated[
         list[Path] | None,
         typer.Option("--pack", help="Policy pack directory (repeatable); default: the stackyard catalog."),
@@ -48,7 +50,9 @@ def command(
         list[str] | None,
         typer.Option("--format", help=f"Report to write into --out-dir (repeatable): {', '.join(FORMATS)}."),
     ] = None,
-    out_dir: Annotated[Path, typer.Option("--out-dir", help="Directory the reports are written to.")] = Path("."),
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="Directory the reports are written to.")] = Path(
+        "."
+    ),
     strict: Annotated[
         bool, typer.Option("--strict", help="Count indeterminate results of mandatory rules as failures.")
     ] = False,

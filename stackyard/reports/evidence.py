@@ -69,7 +69,12 @@ def document(run: CheckRun) -> dict[str, Any]:
                 "message": f.message,
                 "waiver": f.waiver or None,
                 "resolved": [
-                    {"path": r.path, "fromUrn": r.from_urn, "fromType": r.from_type, "placeholder": r.placeholder}
+                    {
+                        "path": r.path,
+                        "fromUrn": r.from_urn,
+                        "fromType": r.from_type,
+                        "placeholder": r.placeholder,
+                    }
                     for r in f.resolutions
                 ],
             }

@@ -31,7 +31,9 @@ def _controls(run: CheckRun) -> list[ControlRow]:
     for pack in run.packs:
         for rule in pack.rules:
             for framework in rule.frameworks or ():
-                row = rows.setdefault((framework.name, framework.control), ControlRow(framework.name, framework.control))
+                row = rows.setdefault(
+                    (framework.name, framework.control), ControlRow(framework.name, framework.control)
+                )
                 row.rules.append(rule.name)
                 row.counts.update(per_rule.get((pack.name, rule.name), Counter()))
     return sorted(rows.values(), key=lambda r: (r.framework, r.control))

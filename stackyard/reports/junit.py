@@ -24,15 +24,23 @@ def render(run: CheckRun) -> str:
     root = ET.Element("testsuites", name="stackyard check", time=f"{run.duration_s:.3f}")
     total_tests = total_failures = total_skipped = 0
     for pack in run.packs:
-        suite = ET.SubElement(root, "testsuite", name=f"{pack.name}@{pack.version}",
-                              timestamp=run.started_at.isoformat(timespec="seconds"))
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            name=f"{pack.name}@{pack.version}",
+            timestamp=run.started_at.isoformat(timespec="seconds"),
+        )
         properties = ET.SubElement(suite, "properties")
         ET.SubElement(properties, "property", name="input", value=f"{run.input.source} ({run.input.sha256})")
         for status in run.waivers:
             w = status.waiver
-            ET.SubElement(properties, "property", name=f"waiver {status.id}",
-                          value=f"{status.state.value}: {w.rule} {w.resources} until {w.expires} "
-                                f"({w.ticket}, {w.approver}) matched {len(status.matched)}: {w.reason}")
+            ET.SubElement(
+                properties,
+                "property",
+                name=f"waiver {status.id}",
+                value=f"{status.state.value}: {w.rule} {w.resources} until {w.expires} "
+                f"({w.ticket}, {w.approver}) matched {len(status.matched)}: {w.reason}",
+            )
         tests = failures = skipped = 0
         for rule in pack.rules:
             mine = by_rule.get(id(rule), [])
@@ -41,8 +49,12 @@ def render(run: CheckRun) -> str:
                 tests += 1
                 continue
             for finding in mine:
-                case = ET.SubElement(suite, "testcase", classname=f"{pack.name}.{rule.name}",
-                                     name=f"{rule.name} {resource_name(finding.urn)} ({finding.resource_type})")
+                case = ET.SubElement(
+                    suite,
+                    "testcase",
+                    classname=f"{pack.name}.{rule.name}",
+                    name=f"{rule.name} {resource_name(finding.urn)} ({finding.resource_type})",
+                )
                 tests += 1
                 message = finding.message or rule.description
                 detail = f"{finding.urn}\n{message}"
@@ -63,7 +75,11 @@ def render(run: CheckRun) -> str:
         suite.set("failures", str(failures))
         suite.set("errors", "0")
         suite.set("skipped", str(skipped))
-        total_tests, total_failures, total_skipped = total_tests + tests, total_failures + failures, total_skipped + skipped
+        total_tests, total_failures, total_skipped = (
+            total_tests + tests,
+            total_failures + failures,
+            total_skipped + skipped,
+        )
     root.set("tests", str(total_tests))
     root.set("failures", str(total_failures))
     root.set("skipped", str(total_skipped))

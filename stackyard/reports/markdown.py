@@ -51,19 +51,36 @@ def render(run: CheckRun) -> str:
     ]
     if blocking:
         lines += ["### Blocking", "", *_table(blocking), ""]
-    for title, group in (("Advisory failures", advisory), ("Indeterminate (unknown at preview)", indeterminate),
-                         ("Waived", waived)):
+    for title, group in (
+        ("Advisory failures", advisory),
+        ("Indeterminate (unknown at preview)", indeterminate),
+        ("Waived", waived),
+    ):
         if group:
-            lines += [f"<details><summary>{title} ({len(group)})</summary>", "", *_table(group), "", "</details>", ""]
+            lines += [
+                f"<details><summary>{title} ({len(group)})</summary>",
+                "",
+                *_table(group),
+                "",
+                "</details>",
+                "",
+            ]
     if run.waivers:
-        lines += [f"<details><summary>Waivers ({len(run.waivers)})</summary>", "",
-                  "| Id | State | Rule | Resources | Expires | Ticket | Approver | Matched | Reason |",
-                  "| --- | --- | --- | --- | --- | --- | --- | ---: | --- |"]
+        lines += [
+            f"<details><summary>Waivers ({len(run.waivers)})</summary>",
+            "",
+            "| Id | State | Rule | Resources | Expires | Ticket | Approver | Matched | Reason |",
+            "| --- | --- | --- | --- | --- | --- | --- | ---: | --- |",
+        ]
         for s in run.waivers:
             w = s.waiver
-            lines.append(f"| {s.id} | **{s.state.value}** | `{_cell(w.rule)}` | `{_cell(w.resources)}` | {w.expires} "
-                         f"| {_cell(w.ticket)} | {_cell(w.approver)} | {len(s.matched)} | {_cell(w.reason)} |")
+            lines.append(
+                f"| {s.id} | **{s.state.value}** | `{_cell(w.rule)}` | `{_cell(w.resources)}` | {w.expires} "
+                f"| {_cell(w.ticket)} | {_cell(w.approver)} | {len(s.matched)} | {_cell(w.reason)} |"
+            )
         lines += ["", "</details>", ""]
     commit = f", commit `{run.git_commit[:12]}`" if run.git_commit else ""
-    lines.append(f"<sub>input sha256 `{checked.sha256[:16]}`{commit}, {run.started_at:%Y-%m-%d %H:%M} UTC</sub>")
+    lines.append(
+        f"<sub>input sha256 `{checked.sha256[:16]}`{commit}, {run.started_at:%Y-%m-%d %H:%M} UTC</sub>"
+    )
     return "\n".join(lines) + "\n"

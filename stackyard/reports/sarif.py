@@ -49,7 +49,9 @@ def _rule(rule: Rule) -> dict[str, Any]:
     properties["tags"] += [f"{f.name}:{f.control}" for f in rule.frameworks]
     if rule.severity in _SECURITY_SEVERITY:
         properties["security-severity"] = _SECURITY_SEVERITY[rule.severity]
-    level = _SEVERITY_LEVEL.get(rule.severity, "error" if rule.enforcement.value == "mandatory" else "warning")
+    level = _SEVERITY_LEVEL.get(
+        rule.severity, "error" if rule.enforcement.value == "mandatory" else "warning"
+    )
     entry: dict[str, Any] = {
         "id": rule.name,
         "name": rule.name,
@@ -71,11 +73,18 @@ def _suppression(status: WaiverStatus) -> dict[str, Any]:
         "status": "accepted",
         "justification": f"{w.reason} (waiver {status.id}, ticket {w.ticket}, approved by {w.approver}, "
         f"expires {w.expires.isoformat()})",
-        "properties": {"waiver": status.id, "ticket": w.ticket, "approver": w.approver, "expires": w.expires.isoformat()},
+        "properties": {
+            "waiver": status.id,
+            "ticket": w.ticket,
+            "approver": w.approver,
+            "expires": w.expires.isoformat(),
+        },
     }
 
 
-def _result(finding: Finding, index: int, uri: str, blocking: bool, waivers: dict[str, WaiverStatus]) -> dict[str, Any]:
+def _result(
+    finding: Finding, index: int, uri: str, blocking: bool, waivers: dict[str, WaiverStatus]
+) -> dict[str, Any]:
     if blocking:
         level = "error"
     elif finding.result is Result.INDETERMINATE:
@@ -146,9 +155,17 @@ def document(run: CheckRun) -> dict[str, Any]:
 
 def _waiver_note(status: WaiverStatus) -> dict[str, Any]:
     w = status.waiver
-    return {"id": status.id, "rule": w.rule, "resources": w.resources, "reason": w.reason, "approver": w.approver,
-            "ticket": w.ticket, "expires": w.expires.isoformat(), "state": status.state.value,
-            "matched": len(status.matched)}
+    return {
+        "id": status.id,
+        "rule": w.rule,
+        "resources": w.resources,
+        "reason": w.reason,
+        "approver": w.approver,
+        "ticket": w.ticket,
+        "expires": w.expires.isoformat(),
+        "state": status.state.value,
+        "matched": len(status.matched),
+    }
 
 
 def render(run: CheckRun) -> str:

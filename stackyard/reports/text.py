@@ -23,8 +23,10 @@ def render(run: CheckRun) -> str:
             label = "FAIL" if id(finding) in blocking else "WARN"
         elif finding.result is Result.INDETERMINATE and id(finding) in blocking:
             label = "INDETERMINATE (strict)"
-        lines.append(f"{label:<13} {finding.rule.name} [{finding.rule.enforcement.value}] "
-                     f"{resource_name(finding.urn)} ({finding.resource_type})")
+        lines.append(
+            f"{label:<13} {finding.rule.name} [{finding.rule.enforcement.value}] "
+            f"{resource_name(finding.urn)} ({finding.resource_type})"
+        )
         for message_line in (finding.message or finding.rule.description).splitlines():
             lines.append(f"              {message_line}")
         if finding.waiver:

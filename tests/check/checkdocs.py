@@ -27,25 +27,49 @@ class PlanBuilder:
         self.stack_urn = self.urn("pulumi:pulumi:Stack", f"{project}-{stack}")
         self.provider_urn = self.urn("pulumi:providers:aws", "main")
         self.steps: list[dict[str, Any]] = [
-            {"op": "create", "urn": self.stack_urn,
-             "newState": {"urn": self.stack_urn, "custom": False, "type": "pulumi:pulumi:Stack"}},
-            {"op": "create", "urn": self.provider_urn,
-             "newState": {"urn": self.provider_urn, "custom": True, "type": "pulumi:providers:aws",
-                          "inputs": {"region": region, "version": "7.51.0"}, "parent": self.stack_urn}},
+            {
+                "op": "create",
+                "urn": self.stack_urn,
+                "newState": {"urn": self.stack_urn, "custom": False, "type": "pulumi:pulumi:Stack"},
+            },
+            {
+                "op": "create",
+                "urn": self.provider_urn,
+                "newState": {
+                    "urn": self.provider_urn,
+                    "custom": True,
+                    "type": "pulumi:providers:aws",
+                    "inputs": {"region": region, "version": "7.51.0"},
+                    "parent": self.stack_urn,
+                },
+            },
         ]
         self.config = {"aws:region": region}
 
     def urn(self, type_: str, name: str) -> str:
         return f"urn:pulumi:{self.stack}::{self.project}::{type_}::{name}"
 
-    def add(self, type_: str, name: str, inputs: dict[str, Any], *,
-            property_dependencies: dict[str, list[str]] | None = None, protect: bool = False) -> str:
+    def add(
+        self,
+        type_: str,
+        name: str,
+        inputs: dict[str, Any],
+        *,
+        property_dependencies: dict[str, list[str]] | None = None,
+        protect: bool = False,
+    ) -> str:
         urn = self.urn(type_, name)
         deps = sorted({d for ds in (property_dependencies or {}).values() for d in ds})
         state: dict[str, Any] = {
-            "urn": urn, "custom": True, "type": type_, "inputs": inputs, "parent": self.stack_urn,
-            "provider": f"{self.provider_urn}::{UNKNOWN}", "dependencies": deps,
-            "propertyDependencies": property_dependencies or {}, "protect": protect,
+            "urn": urn,
+            "custom": True,
+            "type": type_,
+            "inputs": inputs,
+            "parent": self.stack_urn,
+            "provider": f"{self.provider_urn}::{UNKNOWN}",
+            "dependencies": deps,
+            "propertyDependencies": property_dependencies or {},
+            "protect": protect,
         }
         self.steps.append({"op": "create", "urn": urn, "provider": state["provider"], "newState": state})
         return urn
@@ -64,8 +88,15 @@ class PlanBuilder:
 
 
 def sse_inputs(key: str) -> dict[str, Any]:
-    return {"bucket": UNKNOWN, "rules": [{"applyServerSideEncryptionByDefault": {
-        "sseAlgorithm": "aws:kms", "kmsMasterKeyId": key}, "bucketKeyEnabled": True}]}
+    return {
+        "bucket": UNKNOWN,
+        "rules": [
+            {
+                "applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key},
+                "bucketKeyEnabled": True,
+            }
+        ],
+    }
 
 
 def synthetic_plan(resources: int) -> PlanBuilder:
@@ -73,10 +104,17 @@ def synthetic_plan(resources: int) -> PlanBuilder:
     plan = PlanBuilder()
     for i in range((resources - 1) // 3):
         key = plan.add(KMS_KEY, f"key-{i}", {"enableKeyRotation": True, "description": f"key {i}"})
-        bucket = plan.add(BUCKET, f"data-{i}", {"bucket": f"ml-prod-data-{i}", "acl": "private",
-                                                "tags": {"owner": "ml", "cost-center": "cc-1"}})
-        plan.add(SSE, f"data-{i}-sse", sse_inputs(UNKNOWN),
-                 property_dependencies={"bucket": [bucket], "rules": [key]})
+        bucket = plan.add(
+            BUCKET,
+            f"data-{i}",
+            {"bucket": f"ml-prod-data-{i}", "acl": "private", "tags": {"owner": "ml", "cost-center": "cc-1"}},
+        )
+        plan.add(
+            SSE,
+            f"data-{i}-sse",
+            sse_inputs(UNKNOWN),
+            property_dependencies={"bucket": [bucket], "rules": [key]},
+        )
     while len(plan.steps) - 1 < resources:  # the provider counts, the stack too
         plan.add("aws:sns/topic:Topic", f"topic-{len(plan.steps)}", {"name": f"t{len(plan.steps)}"})
     return plan

@@ -95,11 +95,17 @@ def scenario_plan() -> object:
     plan.add(BUCKET, "legacy-logs", {"bucket": "ml-logs", "acl": "public-read", "tags": {"owner": "ml"}})
     tagged = plan.add(BUCKET, "tagged", {"bucket": "ml-data", "acl": "private", "tags": {"owner": "ml"}})
     plan.add(BUCKET, "untagged", {"bucket": "ml-misc", "acl": "private", "tags": {}})
-    plan.add(SSE, "tagged-sse", sse_inputs(UNKNOWN), property_dependencies={"bucket": [tagged], "rules": [key]})
+    plan.add(
+        SSE, "tagged-sse", sse_inputs(UNKNOWN), property_dependencies={"bucket": [tagged], "rules": [key]}
+    )
     plan.add(SSE, "opaque-sse", sse_inputs(UNKNOWN), property_dependencies={"bucket": [tagged], "rules": []})
     role = plan.add("aws:iam/role:Role", "exec", {"name": "ml-prod-exec", "assumeRolePolicy": "[secret]"})
-    plan.add("aws:sagemaker/model:Model", "known-role", {"executionRoleArn": UNKNOWN},
-             property_dependencies={"executionRoleArn": [role]})
+    plan.add(
+        "aws:sagemaker/model:Model",
+        "known-role",
+        {"executionRoleArn": UNKNOWN},
+        property_dependencies={"executionRoleArn": [role]},
+    )
     plan.add("aws:sagemaker/model:Model", "unknown-role", {"executionRoleArn": UNKNOWN})
     return plan
 
@@ -114,6 +120,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> object:
     plan_path = scenario_plan().write(directory / "plan.json")
     waivers = directory / "waivers.yaml"
     waivers.write_text(WAIVERS)
-    options = CheckOptions(plan_path, [USER_PACK, FIXTURES / "catalog_style_pack"], waivers=waivers,
-                           today=dt.date(2026, 6, 1))
+    options = CheckOptions(
+        plan_path, [USER_PACK, FIXTURES / "catalog_style_pack"], waivers=waivers, today=dt.date(2026, 6, 1)
+    )
     return run_check(options)

@@ -21,18 +21,26 @@ def plan(tmp_path: Path) -> Path:
     return scenario_plan().write(tmp_path / "plan.json")
 
 
-def test_mandatory_failures_exit_1_and_every_report_is_written(run_cli: Cli, plan: Path, tmp_path: Path) -> None:
+def test_mandatory_failures_exit_1_and_every_report_is_written(
+    run_cli: Cli, plan: Path, tmp_path: Path
+) -> None:
     waivers = tmp_path / "waivers.yaml"
     waivers.write_text(WAIVERS)
     out = tmp_path / "reports"
     formats = [arg for name in ("text", "json", "sarif", "junit", "md", "html") for arg in ("--format", name)]
-    result = run_cli(plan, "--pack", USER_PACK, "--pack", CATALOG_STYLE, "--waivers", waivers, "--out-dir", out,
-                     *formats)
+    result = run_cli(
+        plan, "--pack", USER_PACK, "--pack", CATALOG_STYLE, "--waivers", waivers, "--out-dir", out, *formats
+    )
     assert result.exit_code == 1, result.output
     assert "FAIL          no-public-buckets [mandatory] public" in result.output
     assert sorted(p.name for p in out.iterdir()) == [
-        "stackyard-check.html", "stackyard-check.json", "stackyard-check.junit.xml", "stackyard-check.md",
-        "stackyard-check.sarif", "stackyard-check.txt"]
+        "stackyard-check.html",
+        "stackyard-check.json",
+        "stackyard-check.junit.xml",
+        "stackyard-check.md",
+        "stackyard-check.sarif",
+        "stackyard-check.txt",
+    ]
     assert json.loads((out / "stackyard-check.json").read_text())["exitCode"] == 1
 
 
@@ -47,7 +55,9 @@ def test_config_and_strict(run_cli: Cli, plan: Path, tmp_path: Path) -> None:
     assert strict.output.endswith("FAILED: 1 mandatory failures or indeterminate results\n")
 
 
-@pytest.mark.parametrize("document", ["sample-preview-creates.json", "sample-preview-update.json", "sample-export.json"])
+@pytest.mark.parametrize(
+    "document", ["sample-preview-creates.json", "sample-preview-update.json", "sample-export.json"]
+)
 def test_real_pulumi_documents_with_a_users_pack(run_cli: Cli, real_dir: Path, document: str) -> None:
     result = run_cli(real_dir / document, "--pack", USER_PACK)
     assert result.exit_code == 0, result.output
@@ -63,7 +73,9 @@ def test_real_pulumi_documents_with_a_users_pack(run_cli: Cli, real_dir: Path, d
         (["--pack", "{tmp}"], "not a Python policy pack"),
     ],
 )
-def test_bad_usage_exits_2(run_cli: Cli, plan: Path, tmp_path: Path, arguments: list[str], message: str) -> None:
+def test_bad_usage_exits_2(
+    run_cli: Cli, plan: Path, tmp_path: Path, arguments: list[str], message: str
+) -> None:
     (tmp_path / "waivers.yaml").write_text("waivers:\n  - rule: x\n    reason: r\n")
     (tmp_path / "config.json").write_text("{oops")
     result = run_cli(plan, *[a.format(tmp=tmp_path) for a in arguments])
@@ -73,7 +85,10 @@ def test_bad_usage_exits_2(run_cli: Cli, plan: Path, tmp_path: Path, arguments: 
 
 def test_missing_and_unreadable_inputs_exit_2(run_cli: Cli, tmp_path: Path) -> None:
     missing = run_cli(tmp_path / "nope.json", "--pack", USER_PACK)
-    assert (missing.exit_code, missing.output.strip()) == (2, f"{tmp_path / 'nope.json'}: no such file or directory")
+    assert (missing.exit_code, missing.output.strip()) == (
+        2,
+        f"{tmp_path / 'nope.json'}: no such file or directory",
+    )
     garbage = tmp_path / "garbage.json"
     garbage.write_text("<html>")
     assert run_cli(garbage, "--pack", USER_PACK).exit_code == 2

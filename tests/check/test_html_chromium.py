@@ -68,25 +68,50 @@ def test_chromium_shows_the_report(scenario: CheckRun, tmp_path: Path) -> None:
     page.write_text(html.render(scenario))
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page.read_text())  # self-contained
     completed = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=60, check=True,
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     dom = _Tables()
     dom.feed(completed.stdout)
     assert dom.by_id["verdict"] == "FAILED: 1 mandatory failures"
-    assert dom.tables["counts"] == [["Pass", "Fail", "Indeterminate", "Waived", "Not applicable"],
-                                    ["26", "2", "2", "1", "30"]]
+    assert dom.tables["counts"] == [
+        ["Pass", "Fail", "Indeterminate", "Waived", "Not applicable"],
+        ["26", "2", "2", "1", "30"],
+    ]
     controls = {(row[0], row[1]): row[2:] for row in dom.tables["controls"][1:]}
     assert controls[("NIST-800-53", "AC-6")] == ["SY-IAM-900", "1", "0", "1", "0"]
     assert ("ISO-27001", "A.9.2.3") in controls
     findings = dom.tables["findings"][1:]
-    assert findings[0][:4] == ["fail (blocking)", "no-public-buckets", "mandatory", "public aws:s3/bucket:Bucket"]
+    assert findings[0][:4] == [
+        "fail (blocking)",
+        "no-public-buckets",
+        "mandatory",
+        "public aws:s3/bucket:Bucket",
+    ]
     assert len(dom.tables["matrix"]) - 1 == len(scenario.findings) - scenario.counts()["not_applicable"]
     waivers = {row[0]: row for row in dom.tables["waivers"][1:]}
     assert waivers["W1"][1] == "active"
     assert waivers["W2"][1] == "expired"
     assert waivers["W3"][1:3] == ["unused", "customer-managed-key"]
-    assert waivers["W1"][4:8] == ["Legacy public bucket, migration in PLAT-123", "jane.doe@example.com",
-                                  "PLAT-123", "2026-12-31"]
+    assert waivers["W1"][4:8] == [
+        "Legacy public bucket, migration in PLAT-123",
+        "jane.doe@example.com",
+        "PLAT-123",
+        "2026-12-31",
+    ]

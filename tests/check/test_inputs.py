@@ -83,7 +83,12 @@ def test_plan_with_explicit_provider_and_secret(tmp_path: Path) -> None:
     plan.add(SSE, "sse", sse_inputs(UNKNOWN), property_dependencies={"rules": [key]}, protect=True)
     checked = read_input(plan.write(tmp_path / "plan.json"))
     assert (checked.kind, checked.project, checked.stack) == ("plan", "ml", "prod")
-    assert [r.type for r in checked.resources] == ["pulumi:pulumi:Stack", "pulumi:providers:aws", KMS_KEY, SSE]
+    assert [r.type for r in checked.resources] == [
+        "pulumi:pulumi:Stack",
+        "pulumi:providers:aws",
+        KMS_KEY,
+        SSE,
+    ]
     sse = checked.resources[3]
     assert sse.protect is True
     assert sse.provider is not None and sse.provider.properties["region"] == "eu-west-3"
@@ -94,9 +99,15 @@ def test_plan_with_explicit_provider_and_secret(tmp_path: Path) -> None:
     ("content", "message"),
     [
         ("not json", "not a JSON document"),
-        ('{"hello": 1}', "not a stackyard plan, a `pulumi preview --json` document or a `pulumi stack export`"),
+        (
+            '{"hello": 1}',
+            "not a stackyard plan, a `pulumi preview --json` document or a `pulumi stack export`",
+        ),
         ('{"steps": []}', "the document contains no resources to check"),
-        ('{"steps": [{"op": "create", "newState": {"urn": "bad", "type": "t"}}]}', "'bad' is not a Pulumi URN"),
+        (
+            '{"steps": [{"op": "create", "newState": {"urn": "bad", "type": "t"}}]}',
+            "'bad' is not a Pulumi URN",
+        ),
         ('{"steps": [{"op": "create", "newState": {"type": "t"}}]}', "malformed document: KeyError"),
         ('{"steps": [], "stackyard": {"planVersion": 9}}', "unsupported stackyard plan version 9"),
         ('{"version": 7, "deployment": {"resources": []}}', "unsupported `pulumi stack export` version 7"),

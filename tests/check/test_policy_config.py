@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,14 @@ from google.protobuf import struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 
 from stackyard.check.model import Enforcement
-from stackyard.check.policy_config import PolicyConfig, config_hash, for_pack, load_config_file, reconcile, to_request
+from stackyard.check.policy_config import (
+    PolicyConfig,
+    config_hash,
+    for_pack,
+    load_config_file,
+    reconcile,
+    to_request,
+)
 from stackyard.errors import UserError
 
 
@@ -19,8 +27,11 @@ def info() -> analyzer_pb2.AnalyzerInfo:
     return analyzer_pb2.AnalyzerInfo(
         name="user-pack",
         policies=[
-            analyzer_pb2.PolicyInfo(name="few-resources", enforcementLevel=analyzer_pb2.MANDATORY,
-                                    configSchema=analyzer_pb2.PolicyConfigSchema(properties=schema)),
+            analyzer_pb2.PolicyInfo(
+                name="few-resources",
+                enforcementLevel=analyzer_pb2.MANDATORY,
+                configSchema=analyzer_pb2.PolicyConfigSchema(properties=schema),
+            ),
             analyzer_pb2.PolicyInfo(name="no-public-buckets", enforcementLevel=analyzer_pb2.ADVISORY),
         ],
     )
@@ -46,17 +57,23 @@ def test_without_a_file_the_pack_defaults_hold() -> None:
     effective = reconcile(info(), {})
     assert effective["few-resources"] == PolicyConfig(Enforcement.MANDATORY, {"maxResources": 100})
     assert config_hash(effective) == config_hash(reconcile(info(), {}))
-    assert config_hash(effective) != config_hash(reconcile(info(), {"few-resources": PolicyConfig(None, {"maxResources": 1})}))
+    assert config_hash(effective) != config_hash(
+        reconcile(info(), {"few-resources": PolicyConfig(None, {"maxResources": 1})})
+    )
 
 
 def test_namespaced_keys_reach_their_pack_only(tmp_path: Path) -> None:
-    given = load_config_file(write(tmp_path, '{"user-pack:few-resources": "disabled", "other:few-resources": "advisory"}'))
+    given = load_config_file(
+        write(tmp_path, '{"user-pack:few-resources": "disabled", "other:few-resources": "advisory"}')
+    )
     assert for_pack(given, "user-pack") == {"few-resources": PolicyConfig(Enforcement.DISABLED, {})}
 
 
 def test_values_are_validated_against_the_config_schema(tmp_path: Path) -> None:
     given = load_config_file(write(tmp_path, '{"few-resources": {"maxResources": "many"}}'))
-    with pytest.raises(UserError, match="few-resources.maxResources: 'many' is not of type 'integer'"):
+    with pytest.raises(
+        UserError, match=re.escape("few-resources.maxResources: 'many' is not of type 'integer'")
+    ):
         reconcile(info(), given)
 
 

@@ -59,18 +59,30 @@ def test_sarif_is_valid_2_1_0(reports: dict[str, str], sarif_schema_path: Path) 
     assert iam["help"]["text"] == "Pass the ARN of an IAM role created in the same stack."
     assert iam["properties"]["security-severity"] == "8.0"
     assert iam["helpUri"] == "https://example.com/rules/SY-IAM-900"
-    by_rule_urn = {(r["ruleId"], r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]): r
-                   for r in run["results"]}
+    by_rule_urn = {
+        (r["ruleId"], r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]): r
+        for r in run["results"]
+    }
     public = by_rule_urn[("no-public-buckets", "urn:pulumi:prod::ml::aws:s3/bucket:Bucket::public")]
     assert public["level"] == "error"
     assert public["partialFingerprints"] == {
-        "stackyardRuleUrn/v1": sarif.fingerprint("no-public-buckets", "urn:pulumi:prod::ml::aws:s3/bucket:Bucket::public")}
+        "stackyardRuleUrn/v1": sarif.fingerprint(
+            "no-public-buckets", "urn:pulumi:prod::ml::aws:s3/bucket:Bucket::public"
+        )
+    }
     waived = by_rule_urn[("no-public-buckets", "urn:pulumi:prod::ml::aws:s3/bucket:Bucket::legacy-logs")]
     [suppression] = waived["suppressions"]
     assert suppression["kind"] == "external"
     assert suppression["justification"].startswith("Legacy public bucket, migration in PLAT-123 (waiver W1")
-    assert by_rule_urn[("required-tags", "urn:pulumi:prod::ml::aws:s3/bucket:Bucket::untagged")]["level"] == "warning"
-    assert [w["state"] for w in run["invocations"][0]["properties"]["waivers"]] == ["active", "expired", "unused"]
+    assert (
+        by_rule_urn[("required-tags", "urn:pulumi:prod::ml::aws:s3/bucket:Bucket::untagged")]["level"]
+        == "warning"
+    )
+    assert [w["state"] for w in run["invocations"][0]["properties"]["waivers"]] == [
+        "active",
+        "expired",
+        "unused",
+    ]
 
 
 def test_sarif_fingerprints_depend_on_rule_and_urn_only() -> None:
@@ -89,14 +101,21 @@ def test_junit_cases(reports: dict[str, str]) -> None:
     assert passing is not None and len(passing) == 0
     waived = user.find("testcase[@name='no-public-buckets legacy-logs (aws:s3/bucket:Bucket)']/skipped")
     assert waived is not None and waived.get("message") == "waived by W1"
-    assert user.find("properties/property[@name='waiver W3']").get("value").startswith("unused: customer-managed-key")
+    assert (
+        user.find("properties/property[@name='waiver W3']")
+        .get("value")
+        .startswith("unused: customer-managed-key")
+    )
 
 
 def test_markdown_comment(reports: dict[str, str]) -> None:
     report = reports["md"]
     assert report.startswith("## :x: stackyard check: FAILED: 1 mandatory failures\n")
     assert "| 26 | 2 | 2 | 1 | 30 |" in report
-    assert "| `no-public-buckets` | `public` | `aws:s3/bucket:Bucket` | mandatory | bucket ACL is public-read |" in report
+    assert (
+        "| `no-public-buckets` | `public` | `aws:s3/bucket:Bucket` | mandatory | bucket ACL is public-read |"
+        in report
+    )
     assert "<details><summary>Waivers (3)</summary>" in report
     assert "| W2 | **expired** |" in report
 
@@ -120,14 +139,18 @@ def test_reports_show_no_secret(tmp_path: Path, real_dir: Path) -> None:
     path = tmp_path / "export.json"
     path.write_text(json.dumps(document))
     run = run_check(CheckOptions(path, [USER_PACK]))
-    acl = next(f for f in run.findings if f.rule.name == "no-public-buckets" and f.resource_type == bucket["type"])
+    acl = next(
+        f for f in run.findings if f.rule.name == "no-public-buckets" and f.resource_type == bucket["type"]
+    )
     assert acl.result is Result.INDETERMINATE  # the pack never sees a secret's value
     for written in write_reports(run, FORMATS, tmp_path / "out"):
         content = written.read_text()
         assert "TOP-SECRET" not in content and SECRET_SIG not in content, written.name
 
 
-def test_atomic_write_keeps_the_old_file_when_interrupted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_atomic_write_keeps_the_old_file_when_interrupted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "stackyard-check.json"
     target.write_text("old")
 

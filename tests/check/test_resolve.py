@@ -50,8 +50,12 @@ def test_without_the_key_region_nothing_is_invented(tmp_path: Path) -> None:
 def test_a_role_arn_from_a_role_of_the_stack_is_resolved(tmp_path: Path) -> None:
     plan = PlanBuilder()
     role = plan.add("aws:iam/role:Role", "exec", {"name": "ml-prod-exec"})
-    plan.add("aws:sagemaker/model:Model", "model", {"executionRoleArn": UNKNOWN},
-             property_dependencies={"executionRoleArn": [role]})
+    plan.add(
+        "aws:sagemaker/model:Model",
+        "model",
+        {"executionRoleArn": UNKNOWN},
+        property_dependencies={"executionRoleArn": [role]},
+    )
     model = resolved(plan, tmp_path, "model")
     assert model.inputs["executionRoleArn"] == "arn:aws:iam::000000000000:role/ml-prod-exec"
     assert [r.path for r in model.resolutions] == ["executionRoleArn"]

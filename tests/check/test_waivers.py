@@ -48,12 +48,17 @@ def test_an_empty_file_has_no_waivers(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (GOOD.replace("    ticket: \"PLAT-123\"\n", ""), ":2: waivers[0].ticket: Field required"),
-        (GOOD.replace("2026-12-31", "soon"), ":7: waivers[0].expires: Value error, must be a date written YYYY-MM-DD"),
+        (GOOD.replace('    ticket: "PLAT-123"\n', ""), ":2: waivers[0].ticket: Field required"),
+        (
+            GOOD.replace("2026-12-31", "soon"),
+            ":7: waivers[0].expires: Value error, must be a date written YYYY-MM-DD",
+        ),
         (GOOD.replace("2026-12-31", "20261231"), ":7: waivers[0].expires: Value error, must be a date"),
         (GOOD + "    owner: me\n", ":8: waivers[0].owner: Extra inputs are not permitted"),
-        (GOOD.replace('reason: "Legacy bucket, migration in PLAT-123"', 'reason: ""'),
-         ":4: waivers[0].reason: String should have at least 1 character"),
+        (
+            GOOD.replace('reason: "Legacy bucket, migration in PLAT-123"', 'reason: ""'),
+            ":4: waivers[0].reason: String should have at least 1 character",
+        ),
         ("waivers:\n  - rule: [unclosed\n", ":3: not valid YAML"),
         ("- just a list\n", ":1: expected a mapping with a `waivers` list"),
         ("waiver: []\n", ":1: waiver: Extra inputs are not permitted"),
@@ -76,7 +81,13 @@ def test_a_waiver_waives_matching_failures_and_indeterminates(tmp_path: Path) ->
         finding(LEGACY.replace("legacy-logs", "legacy-ok"), Result.PASS),
     ]
     [status] = apply_waivers(findings, waivers, dt.date(2026, 12, 31))
-    assert [f.result for f in findings] == [Result.WAIVED, Result.WAIVED, Result.FAIL, Result.FAIL, Result.PASS]
+    assert [f.result for f in findings] == [
+        Result.WAIVED,
+        Result.WAIVED,
+        Result.FAIL,
+        Result.FAIL,
+        Result.PASS,
+    ]
     assert [f.waiver for f in findings] == ["W1", "W1", "", "", ""]
     assert status.state is WaiverState.ACTIVE
     assert len(status.matched) == 2
@@ -94,6 +105,8 @@ def test_an_expired_waiver_no_longer_waives(tmp_path: Path) -> None:
 
 def test_a_waiver_that_matches_nothing_is_unused(tmp_path: Path) -> None:
     waivers = load_waivers(write(tmp_path, GOOD))
-    [status] = apply_waivers([finding(LEGACY.replace("legacy-logs", "features"))], waivers, dt.date(2026, 1, 1))
+    [status] = apply_waivers(
+        [finding(LEGACY.replace("legacy-logs", "features"))], waivers, dt.date(2026, 1, 1)
+    )
     assert status.state is WaiverState.UNUSED
     assert status.matched == []
