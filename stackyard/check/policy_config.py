@@ -133,7 +133,7 @@ def _validate(info: Any, config: dict[str, PolicyConfig]) -> None:
 def _from_proto_level(level: int) -> Enforcement:
     from pulumi.runtime.proto import analyzer_pb2
 
-    return Enforcement(analyzer_pb2.EnforcementLevel.Name(level).lower())  # type: ignore[arg-type]
+    return Enforcement(analyzer_pb2.EnforcementLevel.Name(level).lower())
 
 
 def to_request(config: dict[str, PolicyConfig]) -> Any:
