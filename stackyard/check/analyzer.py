@@ -133,16 +133,16 @@ class PackProcess:
                 raise UserError(f"{self.path}: ConfigureStack failed: {e.details()}") from e
 
     def analyze_all(
-        self, resources: Sequence[Resource], progress: Callable[[int], None] | None = None
+        self, requests: Sequence[Any], progress: Callable[[int], None] | None = None
     ) -> list[Any]:
-        """One `Analyze` per resource, pipelined; responses in the order of `resources`."""
+        """Send the `Analyze` requests pipelined; the responses come back in their order."""
         import grpc
 
-        responses: list[Any] = [None] * len(resources)
+        responses: list[Any] = [None] * len(requests)
         pending: dict[int, Any] = {}
         try:
-            for index, resource in enumerate(resources):
-                pending[index] = self._stub.Analyze.future(analyze_request(resource))
+            for index, request in enumerate(requests):
+                pending[index] = self._stub.Analyze.future(request)
                 if len(pending) >= IN_FLIGHT:
                     first = min(pending)
                     responses[first] = pending.pop(first).result()
@@ -156,11 +156,22 @@ class PackProcess:
             raise UserError(f"{self.path}: Analyze failed: {e.details()}\n{self.stderr_tail()}") from e
         return responses
 
-    def analyze_stack(self, resources: Sequence[Resource]) -> Any:
-        from pulumi.runtime.proto import analyzer_pb2
+    def analyze_stack(self, request: Any) -> Callable[[], Any]:
+        """Send `AnalyzeStack` now; the returned function waits for the response. The stack
+        analysis then runs in the pack while this process sends the per-resource requests."""
+        import grpc
 
-        request = analyzer_pb2.AnalyzeStackRequest(resources=[stack_resource(r) for r in resources])
-        return self.call("AnalyzeStack", request)
+        future = self._stub.AnalyzeStack.future(request)
+
+        def result() -> Any:
+            try:
+                return future.result()
+            except grpc.RpcError as e:
+                raise UserError(
+                    f"{self.path}: AnalyzeStack failed: {e.details()}\n{self.stderr_tail()}"
+                ) from e
+
+        return result
 
     def close(self) -> None:
         if self._channel is not None:
@@ -203,30 +214,33 @@ class PackWorkers:
     def main(self) -> PackProcess:
         return self.processes[0]
 
+    def connect(self, checked: CheckInput) -> None:
+        for process in self.processes:
+            process.connect()
+            process.configure_stack(checked)
+
     def each(self, method: str, request: Any) -> Any:
         """Call `method` on every process (configuration must reach all); return the first answer."""
-        return next(p.call(method, request) for p in self.processes)
+        answers = [process.call(method, request) for process in self.processes]
+        return answers[0]
 
     def analyze_all(
-        self, resources: Sequence[Resource], progress: Callable[[int], None] | None = None
+        self, requests: Sequence[Any], progress: Callable[[int], None] | None = None
     ) -> list[Any]:
         if len(self.processes) == 1:
-            return self.main.analyze_all(resources, progress)
-        size = -(-len(resources) // len(self.processes))
-        shares = [resources[i : i + size] for i in range(0, len(resources), size)]
+            return self.main.analyze_all(requests, progress)
+        size = -(-len(requests) // len(self.processes))
+        shares = [requests[i : i + size] for i in range(0, len(requests), size)]
         with ThreadPoolExecutor(len(shares)) as pool:
-            parts = list(
-                pool.map(
-                    lambda job: job[0].analyze_all(job[1], progress),
-                    zip(self.processes, shares, strict=False),
-                )
-            )
+            jobs = zip(self.processes, shares, strict=False)
+            parts = list(pool.map(lambda job: job[0].analyze_all(job[1], progress), jobs))
         return [response for part in parts for response in part]
 
 
 @contextlib.contextmanager
 def started_packs(paths: Sequence[Path], checked: CheckInput) -> Iterator[list[PackWorkers]]:
-    """Start every pack process at once (their start-up overlaps), connect to each, stop all on exit."""
+    """Start every pack process at once (their start-up overlaps the caller's own work until it
+    connects to them); stop all on exit."""
     workers = worker_count(len(checked.resources))
     packs: list[PackWorkers] = []
     try:
@@ -234,10 +248,6 @@ def started_packs(paths: Sequence[Path], checked: CheckInput) -> Iterator[list[P
             packs.append(PackWorkers([]))
             for _ in range(workers):
                 packs[-1].processes.append(PackProcess(path, checked))
-        for pack in packs:
-            for process in pack.processes:
-                process.connect()
-                process.configure_stack(checked)
         yield packs
     finally:
         for pack in packs:
@@ -289,6 +299,16 @@ def _provider(resource: Resource) -> Any:
     return analyzer_pb2.AnalyzerProviderResource(
         urn=p.urn, type=p.type, name=p.name, properties=_struct(p.properties)
     )
+
+
+def analyze_requests(resources: Sequence[Resource]) -> list[Any]:
+    return [analyze_request(r) for r in resources]
+
+
+def analyze_stack_request(resources: Sequence[Resource]) -> Any:
+    from pulumi.runtime.proto import analyzer_pb2
+
+    return analyzer_pb2.AnalyzeStackRequest(resources=[stack_resource(r) for r in resources])
 
 
 def analyze_request(resource: Resource) -> Any:

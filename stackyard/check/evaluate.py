@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stackyard.check.analyzer import PackWorkers, started_packs
+from stackyard.check.analyzer import PackWorkers, analyze_requests, analyze_stack_request, started_packs
 from stackyard.check.inputs import read_input
 from stackyard.check.model import CheckInput, Enforcement, Finding, Framework, Pack, Result, Rule
 from stackyard.check.policy_config import (
@@ -102,9 +102,15 @@ def run_check(
     packs: list[Pack] = []
     findings: list[Finding] = []
     with started_packs(options.packs, checked) as running:
+        # Built while the packs start: the requests are the same for every pack.
+        requests = analyze_requests(checked.resources)
+        stack_request = analyze_stack_request(checked.resources)
         for workers in running:
+            workers.connect(checked)
             advance = progress(len(checked.resources), len(running)) if progress else None
-            pack, pack_findings = _run_pack(workers, checked, config, applies, advance)
+            pack, pack_findings = _run_pack(
+                workers, checked, (requests, stack_request), config, applies, advance
+            )
             packs.append(pack)
             findings.extend(pack_findings)
     statuses = apply_waivers(findings, waivers, options.today or started_at.date())
@@ -123,6 +129,7 @@ def run_check(
 def _run_pack(
     workers: PackWorkers,
     checked: CheckInput,
+    requests: tuple[list[Any], Any],
     config: dict[str, PolicyConfig],
     applies: Applicability | None,
     advance: Callable[[int], None] | None,
@@ -141,7 +148,8 @@ def _run_pack(
     stack_rules = [r for r in rules if r.kind == "stack"]
     prefix = _indeterminate_prefix()
     findings: list[Finding] = []
-    responses = workers.analyze_all(checked.resources, advance) if resource_rules else []
+    stack_response = workers.main.analyze_stack(requests[1]) if stack_rules else None
+    responses = workers.analyze_all(requests[0], advance) if resource_rules else []
     for resource, response in zip(checked.resources, responses, strict=False):
         verdicts = _verdicts(response, prefix)
         for rule in resource_rules:
@@ -149,10 +157,8 @@ def _run_pack(
             findings.append(
                 Finding(rule, resource.urn, resource.type, result, message, "", resource.resolutions)
             )
-    if stack_rules:
-        findings.extend(
-            _stack_findings(process.analyze_stack(checked.resources), stack_rules, checked, prefix)
-        )
+    if stack_response is not None:
+        findings.extend(_stack_findings(stack_response(), stack_rules, checked, prefix))
     return pack, findings
 
 
