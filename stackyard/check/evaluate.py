@@ -98,11 +98,11 @@ def run_check(
     waivers = load_waivers(options.waivers)
     config = load_config_file(options.config)
     checked = resolve_unknowns(read_input(options.input_path, options.stack))
-    applies = _catalog_applicability()
     packs: list[Pack] = []
     findings: list[Finding] = []
     with started_packs(options.packs, checked) as running:
         # Built while the packs start: the requests are the same for every pack.
+        applies = _catalog_applicability()
         requests = analyze_requests(checked.resources)
         stack_request = analyze_stack_request(checked.resources)
         for workers in running:

@@ -134,7 +134,7 @@ class Pack:
     rules: tuple[Rule, ...]
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
     """One cell of the evidence matrix: a rule applied to a subject (a resource, or the stack for a
     stack policy that reported nothing against a resource)."""
