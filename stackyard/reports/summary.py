@@ -24,10 +24,8 @@ def resource_name(urn: str) -> str:
 def status_line(run: CheckRun) -> str:
     blocking = len(run.blocking())
     if blocking:
-        what = "mandatory failures" if not run.strict else "mandatory failures or indeterminate results"
+        what = "mandatory failure" + ("s" if blocking != 1 else "")
+        if run.strict:
+            what += " or indeterminate result" + ("s" if blocking != 1 else "")
         return f"FAILED: {blocking} {what}"
     return "PASSED: no mandatory failure" + (" and nothing indeterminate (strict)" if run.strict else "")
-
-
-def first_line(message: str) -> str:
-    return message.splitlines()[0] if message else ""

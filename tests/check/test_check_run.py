@@ -138,20 +138,24 @@ def _small_plan(directory: Path) -> Path:
     return path
 
 
-def test_work_split_across_processes_gets_the_same_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_work_split_across_processes_gets_the_same_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from conftest import scenario_plan
 
     from stackyard.check import analyzer
 
     monkeypatch.setattr(analyzer, "worker_count", lambda resources: 3)
     config = tmp_path / "config.json"
-    config.write_text(json.dumps({"no-public-buckets": "disabled", "required-tags": {"requiredTags": ["team"]}}))
+    config.write_text(
+        json.dumps({"no-public-buckets": "disabled", "required-tags": {"requiredTags": ["team"]}})
+    )
     run = run_check(CheckOptions(scenario_plan().write(tmp_path / "plan.json"), [USER_PACK], config=config))
     r = results(run)
     buckets = ["public", "legacy-logs", "tagged", "untagged"]
     assert [r[("no-public-buckets", b)] for b in buckets] == [Result.NOT_APPLICABLE] * 4
     assert [r[("required-tags", b)] for b in buckets] == [Result.FAIL] * 4
-    assert {f.message for f in run.findings if f.rule.name == "required-tags" and f.result is Result.FAIL} == {
-        "missing tag team"
-    }
+    assert {
+        f.message for f in run.findings if f.rule.name == "required-tags" and f.result is Result.FAIL
+    } == {"missing tag team"}
     assert r[("customer-managed-key", "tagged-sse")] is Result.PASS

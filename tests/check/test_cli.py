@@ -52,7 +52,7 @@ def test_config_and_strict(run_cli: Cli, plan: Path, tmp_path: Path) -> None:
     assert relaxed.output.endswith("PASSED: no mandatory failure\n")
     strict = run_cli(plan, "--pack", USER_PACK, "--config", config, "--strict")
     assert strict.exit_code == 1  # customer-managed-key is indeterminate on opaque-sse
-    assert strict.output.endswith("FAILED: 1 mandatory failures or indeterminate results\n")
+    assert strict.output.endswith("FAILED: 1 mandatory failure or indeterminate result\n")
 
 
 @pytest.mark.parametrize(

@@ -89,7 +89,7 @@ def test_chromium_shows_the_report(scenario: CheckRun, tmp_path: Path) -> None:
     )
     dom = _Tables()
     dom.feed(completed.stdout)
-    assert dom.by_id["verdict"] == "FAILED: 1 mandatory failures"
+    assert dom.by_id["verdict"] == "FAILED: 1 mandatory failure"
     assert dom.tables["counts"] == [
         ["Pass", "Fail", "Indeterminate", "Waived", "Not applicable"],
         ["26", "2", "2", "1", "30"],

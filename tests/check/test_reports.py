@@ -30,7 +30,7 @@ def test_text_has_summary_failures_and_waivers(reports: dict[str, str]) -> None:
     assert "bucket ACL is public-read\n              waiver W2 expired: it no longer waives\n" in report
     assert "W2 EXPIRED no-public-buckets" in report
     assert "W3 UNUSED customer-managed-key" in report
-    assert report.endswith("FAILED: 1 mandatory failures\n")
+    assert report.endswith("FAILED: 1 mandatory failure\n")
 
 
 def test_json_evidence_matrix_follows_its_schema(reports: dict[str, str], scenario: CheckRun) -> None:
@@ -110,7 +110,7 @@ def test_junit_cases(reports: dict[str, str]) -> None:
 
 def test_markdown_comment(reports: dict[str, str]) -> None:
     report = reports["md"]
-    assert report.startswith("## :x: stackyard check: FAILED: 1 mandatory failures\n")
+    assert report.startswith("## :x: stackyard check: FAILED: 1 mandatory failure\n")
     assert "| 26 | 2 | 2 | 1 | 30 |" in report
     assert (
         "| `no-public-buckets` | `public` | `aws:s3/bucket:Bucket` | mandatory | bucket ACL is public-read |"
