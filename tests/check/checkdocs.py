@@ -102,7 +102,7 @@ def sse_inputs(key: str) -> dict[str, Any]:
 def synthetic_plan(resources: int) -> PlanBuilder:
     """A plan of `resources` resources: buckets, their KMS keys and encryption configurations."""
     plan = PlanBuilder()
-    for i in range((resources - 1) // 3):
+    for i in range((resources - len(plan.steps)) // 3):
         key = plan.add(KMS_KEY, f"key-{i}", {"enableKeyRotation": True, "description": f"key {i}"})
         bucket = plan.add(
             BUCKET,
@@ -115,6 +115,6 @@ def synthetic_plan(resources: int) -> PlanBuilder:
             sse_inputs(UNKNOWN),
             property_dependencies={"bucket": [bucket], "rules": [key]},
         )
-    while len(plan.steps) - 1 < resources:  # the provider counts, the stack too
+    while len(plan.steps) < resources:  # the stack and the provider count too
         plan.add("aws:sns/topic:Topic", f"topic-{len(plan.steps)}", {"name": f"t{len(plan.steps)}"})
     return plan
