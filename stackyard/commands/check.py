@@ -35,24 +35,38 @@ def command(
         ),
     ] = Path("."),
     stack: Annotated[
-        str | None, typer.Option("--stack", help="Stack to plan when INPUT is a project.")
+        str | None, typer.Option("--stack", metavar="NAME", help="Stack to plan when INPUT is a project.")
     ] = None,
     packs: Annotated[
         list[Path] | None,
-        typer.Option("--pack", help="Policy pack directory (repeatable); default: the stackyard catalog."),
+        typer.Option(
+            "--pack",
+            metavar="DIR",
+            help="Policy pack directory (repeatable); default: the stackyard catalog.",
+        ),
     ] = None,
     config: Annotated[
         Path | None,
-        typer.Option("--config", help="Policy config JSON, as for `pulumi preview --policy-pack-config`."),
+        typer.Option(
+            "--config",
+            metavar="FILE",
+            help="Policy config JSON, as for `pulumi preview --policy-pack-config`.",
+        ),
     ] = None,
-    waivers: Annotated[Path | None, typer.Option("--waivers", help="Waivers YAML file.")] = None,
+    waivers: Annotated[
+        Path | None, typer.Option("--waivers", metavar="FILE", help="Waivers YAML file.")
+    ] = None,
     formats: Annotated[
         list[str] | None,
-        typer.Option("--format", help=f"Report to write into --out-dir (repeatable): {', '.join(FORMATS)}."),
+        typer.Option(
+            "--format",
+            metavar="FMT",
+            help=f"Report to write into --out-dir (repeatable): {', '.join(FORMATS)}.",
+        ),
     ] = None,
-    out_dir: Annotated[Path, typer.Option("--out-dir", help="Directory the reports are written to.")] = Path(
-        "."
-    ),
+    out_dir: Annotated[
+        Path, typer.Option("--out-dir", metavar="DIR", help="Directory the reports are written to.")
+    ] = Path("."),
     strict: Annotated[
         bool, typer.Option("--strict", help="Count indeterminate results of mandatory rules as failures.")
     ] = False,
