@@ -40,7 +40,7 @@ _CHANNEL_OPTIONS = [
 
 
 class PackProcess:
-    """A started policy pack. Use as a context manager: the process is stopped on exit."""
+    """A started policy pack process; `close` stops it (`started_packs` does so for every pack)."""
 
     def __init__(self, path: Path, checked: CheckInput) -> None:
         self.path = path.resolve()
@@ -186,12 +186,6 @@ class PackProcess:
         if self._process.stdout:
             self._process.stdout.close()
         self._stderr.close()
-
-    def __enter__(self) -> PackProcess:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 RESOURCES_PER_WORKER = 400

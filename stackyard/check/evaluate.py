@@ -109,7 +109,7 @@ def run_check(
             workers.connect(checked)
             advance = progress(len(checked.resources), len(running)) if progress else None
             pack, pack_findings = _run_pack(
-                workers, checked, (requests, stack_request), config, applies, advance
+                workers, checked, requests, stack_request, config, applies, advance
             )
             packs.append(pack)
             findings.extend(pack_findings)
@@ -129,7 +129,8 @@ def run_check(
 def _run_pack(
     workers: PackWorkers,
     checked: CheckInput,
-    requests: tuple[list[Any], Any],
+    requests: list[Any],
+    stack_request: Any,
     config: dict[str, PolicyConfig],
     applies: Applicability | None,
     advance: Callable[[int], None] | None,
@@ -148,8 +149,8 @@ def _run_pack(
     stack_rules = [r for r in rules if r.kind == "stack"]
     prefix = _indeterminate_prefix()
     findings: list[Finding] = []
-    stack_response = workers.main.analyze_stack(requests[1]) if stack_rules else None
-    responses = workers.analyze_all(requests[0], advance) if resource_rules else []
+    stack_response = process.analyze_stack(stack_request) if stack_rules else None
+    responses = workers.analyze_all(requests, advance) if resource_rules else []
     for resource, response in zip(checked.resources, responses, strict=False):
         verdicts = _verdicts(response, prefix)
         for rule in resource_rules:
