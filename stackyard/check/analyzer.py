@@ -64,7 +64,7 @@ class PackProcess:
         # directory; `pulumi.policy` configures the runtime from the environment, then runs
         # `__main__.py`. There is no engine here: the address is never dialled by a pack.
         self._process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.policy", NO_ENGINE, str(self.path)],
+            [interpreter(self.path, self.manifest), "-u", "-m", "pulumi.policy", NO_ENGINE, str(self.path)],
             cwd=self.path,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -247,6 +247,19 @@ def started_packs(paths: Sequence[Path], checked: CheckInput) -> Iterator[list[P
         for pack in packs:
             for process in pack.processes:
                 process.close()
+
+
+def interpreter(pack: Path, manifest: dict[str, Any]) -> str:
+    """The pack's own virtualenv when its manifest names one (`runtime.options.virtualenv`), as the
+    Python language host would use; otherwise the interpreter running stackyard."""
+    runtime = manifest.get("runtime")
+    options = runtime.get("options") if isinstance(runtime, dict) else None
+    virtualenv = options.get("virtualenv") if isinstance(options, dict) else None
+    if isinstance(virtualenv, str):
+        python = (pack / virtualenv / "bin" / "python").absolute()
+        if python.exists():
+            return str(python)
+    return sys.executable
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:

@@ -159,3 +159,16 @@ def test_work_split_across_processes_gets_the_same_config(
         f.message for f in run.findings if f.rule.name == "required-tags" and f.result is Result.FAIL
     } == {"missing tag team"}
     assert r[("customer-managed-key", "tagged-sse")] is Result.PASS
+
+
+def test_a_pack_with_its_own_virtualenv_runs_in_it(tmp_path: Path) -> None:
+    import sys
+
+    from stackyard.check.analyzer import interpreter
+
+    manifest = {"runtime": {"name": "python", "options": {"virtualenv": "venv"}}}
+    assert interpreter(tmp_path, manifest) == sys.executable  # named but absent: ours
+    (tmp_path / "venv" / "bin").mkdir(parents=True)
+    (tmp_path / "venv" / "bin" / "python").symlink_to(sys.executable)
+    assert interpreter(tmp_path, manifest) == str(tmp_path / "venv" / "bin" / "python")
+    assert interpreter(tmp_path, {"runtime": "python"}) == sys.executable
