@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from google.protobuf import struct_pb2
+
 from stackyard.check.model import CheckInput, Resource
 from stackyard.errors import UserError
 
@@ -275,80 +277,87 @@ def _read_manifest(path: Path) -> dict[str, Any]:
 
 
 def _struct(value: dict[str, Any]) -> Any:
-    from google.protobuf import struct_pb2
-
     struct = struct_pb2.Struct()
     struct.update(value)
     return struct
 
 
-def _options(resource: Resource) -> Any:
+def build_requests(resources: Sequence[Resource]) -> tuple[list[Any], Any]:
+    """The `Analyze` request of each resource and the one `AnalyzeStack` request.
+
+    They are the same for every pack, so they are built once. A provider's message and a set of
+    options are built once too and shared: thousands of resources use a handful of each.
+    """
     from pulumi.runtime.proto import analyzer_pb2
 
-    return analyzer_pb2.AnalyzerResourceOptions(
-        protect=resource.protect,
-        ignoreChanges=list(resource.ignore_changes),
-        deleteBeforeReplace=bool(resource.delete_before_replace),
-        deleteBeforeReplaceDefined=resource.delete_before_replace is not None,
-        additionalSecretOutputs=list(resource.additional_secret_outputs),
-        aliases=list(resource.aliases),
-        customTimeouts=analyzer_pb2.AnalyzerResourceOptions.CustomTimeouts(),
-        parent=resource.parent,
-    )
+    providers: dict[str, Any] = {}
+    options: dict[tuple[Any, ...], Any] = {}
 
+    def provider_of(resource: Resource) -> Any:
+        p = resource.provider
+        if p is None:
+            return None
+        if p.urn not in providers:
+            providers[p.urn] = analyzer_pb2.AnalyzerProviderResource(
+                urn=p.urn, type=p.type, name=p.name, properties=_struct(p.properties)
+            )
+        return providers[p.urn]
 
-def _provider(resource: Resource) -> Any:
-    from pulumi.runtime.proto import analyzer_pb2
+    def options_of(resource: Resource) -> Any:
+        key = (
+            resource.protect,
+            resource.ignore_changes,
+            resource.delete_before_replace,
+            resource.additional_secret_outputs,
+            resource.aliases,
+            resource.parent,
+        )
+        if key not in options:
+            options[key] = analyzer_pb2.AnalyzerResourceOptions(
+                protect=resource.protect,
+                ignoreChanges=list(resource.ignore_changes),
+                deleteBeforeReplace=bool(resource.delete_before_replace),
+                deleteBeforeReplaceDefined=resource.delete_before_replace is not None,
+                additionalSecretOutputs=list(resource.additional_secret_outputs),
+                aliases=list(resource.aliases),
+                customTimeouts=analyzer_pb2.AnalyzerResourceOptions.CustomTimeouts(),
+                parent=resource.parent,
+            )
+        return options[key]
 
-    if resource.provider is None:
-        return None
-    p = resource.provider
-    return analyzer_pb2.AnalyzerProviderResource(
-        urn=p.urn, type=p.type, name=p.name, properties=_struct(p.properties)
-    )
-
-
-def analyze_requests(resources: Sequence[Resource]) -> list[Any]:
-    return [analyze_request(r) for r in resources]
-
-
-def analyze_stack_request(resources: Sequence[Resource]) -> Any:
-    from pulumi.runtime.proto import analyzer_pb2
-
-    return analyzer_pb2.AnalyzeStackRequest(resources=[stack_resource(r) for r in resources])
-
-
-def analyze_request(resource: Resource) -> Any:
-    from pulumi.runtime.proto import analyzer_pb2
-
-    return analyzer_pb2.AnalyzeRequest(
-        urn=resource.urn,
-        type=resource.type,
-        name=resource.name,
-        properties=_struct(resource.inputs),
-        options=_options(resource),
-        provider=_provider(resource),
-    )
-
-
-def stack_resource(resource: Resource) -> Any:
-    from pulumi.runtime.proto import analyzer_pb2
-
-    # The engine gives stack policies the final outputs; a plan or preview has none, so it gets
-    # the inputs, which is what the outputs of a create are at preview.
-    properties = resource.outputs if resource.outputs is not None else resource.inputs
-    return analyzer_pb2.AnalyzerResource(
-        urn=resource.urn,
-        type=resource.type,
-        name=resource.name,
-        properties=_struct(properties),
-        options=_options(resource),
-        provider=_provider(resource),
-        parent=resource.parent,
-        dependencies=list(resource.dependencies),
-        propertyDependencies={
-            k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v)
-            for k, v in resource.property_dependencies.items()
-            if v
-        },
-    )
+    analyze: list[Any] = []
+    stack: list[Any] = []
+    for resource in resources:
+        inputs = _struct(resource.inputs)
+        resource_options, provider = options_of(resource), provider_of(resource)
+        analyze.append(
+            analyzer_pb2.AnalyzeRequest(
+                urn=resource.urn,
+                type=resource.type,
+                name=resource.name,
+                properties=inputs,
+                options=resource_options,
+                provider=provider,
+            )
+        )
+        # The engine gives stack policies the final outputs; a plan or preview has none, so they
+        # get the inputs, which is what the outputs of a create are at preview.
+        outputs = _struct(resource.outputs) if resource.outputs is not None else inputs
+        stack.append(
+            analyzer_pb2.AnalyzerResource(
+                urn=resource.urn,
+                type=resource.type,
+                name=resource.name,
+                properties=outputs,
+                options=resource_options,
+                provider=provider,
+                parent=resource.parent,
+                dependencies=list(resource.dependencies),
+                propertyDependencies={
+                    k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v)
+                    for k, v in resource.property_dependencies.items()
+                    if v
+                },
+            )
+        )
+    return analyze, analyzer_pb2.AnalyzeStackRequest(resources=stack)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stackyard.check.analyzer import PackWorkers, analyze_requests, analyze_stack_request, started_packs
+from stackyard.check.analyzer import PackWorkers, build_requests, started_packs
 from stackyard.check.inputs import read_input
 from stackyard.check.model import CheckInput, Enforcement, Finding, Framework, Pack, Result, Rule
 from stackyard.check.policy_config import (
@@ -103,8 +103,7 @@ def run_check(
     with started_packs(options.packs, checked) as running:
         # Built while the packs start: the requests are the same for every pack.
         applies = _catalog_applicability()
-        requests = analyze_requests(checked.resources)
-        stack_request = analyze_stack_request(checked.resources)
+        requests, stack_request = build_requests(checked.resources)
         for workers in running:
             workers.connect(checked)
             advance = progress(len(checked.resources), len(running)) if progress else None
@@ -151,10 +150,17 @@ def _run_pack(
     findings: list[Finding] = []
     stack_response = process.analyze_stack(stack_request) if stack_rules else None
     responses = workers.analyze_all(requests, advance) if resource_rules else []
+    silence: dict[tuple[str, str], tuple[Result, str]] = {}
     for resource, response in zip(checked.resources, responses, strict=False):
-        verdicts = _verdicts(response, prefix)
+        verdicts = _verdicts(response, prefix) if response.diagnostics or response.not_applicable else {}
         for rule in resource_rules:
-            result, message = verdicts.get(rule.name) or _silent(rule, resource.type, applies)
+            verdict = verdicts.get(rule.name)
+            if verdict is None:
+                key = (rule.name, resource.type)
+                if key not in silence:
+                    silence[key] = _silent(rule, resource.type, applies)
+                verdict = silence[key]
+            result, message = verdict
             findings.append(
                 Finding(rule, resource.urn, resource.type, result, message, "", resource.resolutions)
             )
