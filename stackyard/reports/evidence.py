@@ -68,17 +68,19 @@ def document(run: CheckRun) -> dict[str, Any]:
                 "enforcement": f.rule.enforcement.value,
                 "message": f.message,
                 "waiver": f.waiver or None,
-                "resolved": [
-                    {
-                        "path": r.path,
-                        "fromUrn": r.from_urn,
-                        "fromType": r.from_type,
-                        "placeholder": r.placeholder,
-                    }
-                    for r in f.resolutions
-                ],
             }
             for f in run.findings
+        ],
+        "resolved": [
+            {
+                "urn": resource.urn,
+                "path": r.path,
+                "fromUrn": r.from_urn,
+                "fromType": r.from_type,
+                "placeholder": r.placeholder,
+            }
+            for resource in checked.resources
+            for r in resource.resolutions
         ],
         "waivers": [
             {
@@ -98,4 +100,5 @@ def document(run: CheckRun) -> dict[str, Any]:
 
 
 def render(run: CheckRun) -> str:
-    return json.dumps(document(run), indent=1) + "\n"
+    # Compact: the matrix of a large stack has a hundred thousand rows.
+    return json.dumps(document(run), separators=(",", ":")) + "\n"

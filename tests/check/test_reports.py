@@ -43,8 +43,14 @@ def test_json_evidence_matrix_follows_its_schema(reports: dict[str, str], scenar
     assert [p["name"] for p in document["packs"]] == ["user-pack", "catalog-style"]
     assert all(len(p["configSha256"]) == 64 for p in document["packs"])
     assert document["git"]["commit"] == scenario.git_commit
-    resolved = next(r for r in document["results"] if r["rule"] == "customer-managed-key" and r["resolved"])
-    assert resolved["resolved"][0]["fromUrn"] == "urn:pulumi:prod::ml::aws:kms/key:Key::key"
+    assert [(r["urn"].rsplit("::", 1)[1], r["path"], r["fromUrn"]) for r in document["resolved"]] == [
+        (
+            "tagged-sse",
+            "rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId",
+            "urn:pulumi:prod::ml::aws:kms/key:Key::key",
+        ),
+        ("known-role", "executionRoleArn", "urn:pulumi:prod::ml::aws:iam/role:Role::exec"),
+    ]
     assert [w["state"] for w in document["waivers"]] == ["active", "expired", "unused"]
 
 
