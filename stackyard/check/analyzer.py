@@ -31,7 +31,7 @@ from stackyard.errors import UserError
 
 START_TIMEOUT_S = 60.0
 NO_ENGINE = "127.0.0.1:0"
-IN_FLIGHT = 16
+IN_FLIGHT = 8
 """`Analyze` requests kept in flight: the pack's server has a thread pool, and pipelining hides
 the round trip even where the GIL serialises the policies themselves."""
 _MAX_MESSAGE = 400 * 1024 * 1024  # as the engine and pulumi_policy: a whole stack fits in one request
