@@ -1,0 +1,363 @@
+"""Run a Python policy pack the way the Pulumi engine runs it, and speak the analyzer protocol to it.
+
+The engine (pkg/resource/plugin/analyzer_plugin.go, and the Python language host's RunPlugin)
+starts the pack's program in the pack directory, reads the gRPC port the program prints on its first line of stdout, then calls
+`ConfigureStack`, `GetAnalyzerInfo`, `Configure` (the reconciled policy config), `Analyze` once per
+resource (inputs, unknowns kept as sentinels, secrets kept as envelopes, internal keys dropped) and
+`AnalyzeStack` once with every resource. So does this module: any Python pack built on
+`pulumi_policy` works, not only stackyard's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from google.protobuf import struct_pb2
+
+from stackyard.check.model import CheckInput, Resource
+from stackyard.errors import UserError
+
+START_TIMEOUT_S = 60.0
+NO_ENGINE = "127.0.0.1:0"
+IN_FLIGHT = 8
+"""`Analyze` requests kept in flight: the pack's server has a thread pool, and pipelining hides
+the round trip even where the GIL serialises the policies themselves."""
+_MAX_MESSAGE = 400 * 1024 * 1024  # as the engine and pulumi_policy: a whole stack fits in one request
+_CHANNEL_OPTIONS = [
+    ("grpc.max_receive_message_length", _MAX_MESSAGE),
+    ("grpc.max_send_message_length", _MAX_MESSAGE),
+]
+
+
+class PackProcess:
+    """A started policy pack process; `close` stops it (`started_packs` does so for every pack)."""
+
+    def __init__(self, path: Path, checked: CheckInput) -> None:
+        self.path = path.resolve()
+        main = self.path / "__main__.py"
+        if not (self.path / "PulumiPolicy.yaml").is_file() or not main.is_file():
+            raise UserError(f"{path}: not a Python policy pack (needs PulumiPolicy.yaml and __main__.py)")
+        self.manifest = _read_manifest(self.path / "PulumiPolicy.yaml")
+        env = dict(os.environ)
+        env.update(
+            {
+                # What the engine passes to a pack (constructEnv in analyzer_plugin.go).
+                "PULUMI_PROJECT": checked.project,
+                "PULUMI_STACK": checked.stack,
+                "PULUMI_DRY_RUN": "false" if checked.kind == "export" else "true",
+                "PULUMI_CONFIG": json.dumps(checked.config),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process; closed in close()
+        # The Python language host runs `python -u -m pulumi.policy <engine> <pack dir>` in the pack
+        # directory; `pulumi.policy` configures the runtime from the environment, then runs
+        # `__main__.py`. There is no engine here: the address is never dialled by a pack.
+        self._process = subprocess.Popen(
+            [interpreter(self.path, self.manifest), "-u", "-m", "pulumi.policy", NO_ENGINE, str(self.path)],
+            cwd=self.path,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+        )
+        self._channel: Any = None
+        self._stub: Any = None
+
+    def connect(self) -> None:
+        """Wait for the port the pack prints, and open the channel."""
+        import grpc
+        from pulumi.runtime.proto import analyzer_pb2_grpc
+
+        port = self._read_port()
+        self._channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_CHANNEL_OPTIONS)
+        self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+
+    def _read_port(self) -> int:
+        assert self._process.stdout is not None
+        deadline = time.monotonic() + START_TIMEOUT_S
+        line = b""
+        while not line.endswith(b"\n"):
+            remaining = deadline - time.monotonic()
+            ready, _, _ = select.select([self._process.stdout], [], [], max(remaining, 0))
+            if not ready:
+                raise UserError(
+                    f"{self.path}: the policy pack printed no port within {START_TIMEOUT_S:.0f} s"
+                )
+            chunk = os.read(self._process.stdout.fileno(), 64)
+            if not chunk:
+                raise UserError(f"{self.path}: the policy pack exited before serving:\n{self.stderr_tail()}")
+            line += chunk
+        try:
+            return int(line.strip())
+        except ValueError as e:
+            raise UserError(f"{self.path}: the policy pack printed {line!r} instead of a port") from e
+
+    def stderr_tail(self, limit: int = 4000) -> str:
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace")[-limit:]
+
+    def call(self, method: str, request: Any) -> Any:
+        import grpc
+
+        try:
+            return getattr(self._stub, method)(request)
+        except grpc.RpcError as e:
+            raise UserError(f"{self.path}: {method} failed: {e.details()}\n{self.stderr_tail()}") from e
+
+    def configure_stack(self, checked: CheckInput) -> None:
+        import grpc
+        from pulumi.runtime.proto import analyzer_pb2
+
+        request = analyzer_pb2.AnalyzerStackConfigureRequest(
+            stack=checked.stack,
+            project=checked.project,
+            dry_run=checked.kind != "export",
+            config=checked.config,
+        )
+        try:
+            self._stub.ConfigureStack(request)
+        except grpc.RpcError as e:
+            # Older packs lack ConfigureStack; the engine carries on, and so do we.
+            if e.code() != grpc.StatusCode.UNIMPLEMENTED:
+                raise UserError(f"{self.path}: ConfigureStack failed: {e.details()}") from e
+
+    def analyze_all(
+        self, requests: Sequence[Any], progress: Callable[[int], None] | None = None
+    ) -> list[Any]:
+        """Send the `Analyze` requests pipelined; the responses come back in their order."""
+        import grpc
+
+        responses: list[Any] = [None] * len(requests)
+        pending: dict[int, Any] = {}
+        try:
+            for index, request in enumerate(requests):
+                pending[index] = self._stub.Analyze.future(request)
+                if len(pending) >= IN_FLIGHT:
+                    first = min(pending)
+                    responses[first] = pending.pop(first).result()
+                    if progress:
+                        progress(1)
+            for index in sorted(pending):
+                responses[index] = pending.pop(index).result()
+                if progress:
+                    progress(1)
+        except grpc.RpcError as e:
+            raise UserError(f"{self.path}: Analyze failed: {e.details()}\n{self.stderr_tail()}") from e
+        return responses
+
+    def analyze_stack(self, request: Any) -> Callable[[], Any]:
+        """Send `AnalyzeStack` now; the returned function waits for the response. The stack
+        analysis then runs in the pack while this process sends the per-resource requests."""
+        import grpc
+
+        future = self._stub.AnalyzeStack.future(request)
+
+        def result() -> Any:
+            try:
+                return future.result()
+            except grpc.RpcError as e:
+                raise UserError(
+                    f"{self.path}: AnalyzeStack failed: {e.details()}\n{self.stderr_tail()}"
+                ) from e
+
+        return result
+
+    def close(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
+        if self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        if self._process.stdout:
+            self._process.stdout.close()
+        self._stderr.close()
+
+
+RESOURCES_PER_WORKER = 400
+"""Below this many resources per process, another process costs more to start than it saves."""
+
+
+def worker_count(resources: int) -> int:
+    """Processes to run per pack: `Analyze` calls are independent of each other, so a pack's work
+    splits across processes, one per core, when the stack is large enough to pay for it."""
+    return max(1, min(os.cpu_count() or 1, resources // RESOURCES_PER_WORKER))
+
+
+@dataclass
+class PackWorkers:
+    """The processes running one pack; the first also answers the one-off calls."""
+
+    processes: list[PackProcess]
+
+    @property
+    def main(self) -> PackProcess:
+        return self.processes[0]
+
+    def connect(self, checked: CheckInput) -> None:
+        for process in self.processes:
+            process.connect()
+            process.configure_stack(checked)
+
+    def each(self, method: str, request: Any) -> Any:
+        """Call `method` on every process (configuration must reach all); return the first answer."""
+        answers = [process.call(method, request) for process in self.processes]
+        return answers[0]
+
+    def analyze_all(
+        self, requests: Sequence[Any], progress: Callable[[int], None] | None = None
+    ) -> list[Any]:
+        if len(self.processes) == 1:
+            return self.main.analyze_all(requests, progress)
+        size = -(-len(requests) // len(self.processes))
+        shares = [requests[i : i + size] for i in range(0, len(requests), size)]
+        with ThreadPoolExecutor(len(shares)) as pool:
+            jobs = zip(self.processes, shares, strict=False)
+            parts = list(pool.map(lambda job: job[0].analyze_all(job[1], progress), jobs))
+        return [response for part in parts for response in part]
+
+
+@contextlib.contextmanager
+def started_packs(paths: Sequence[Path], checked: CheckInput) -> Iterator[list[PackWorkers]]:
+    """Start every pack process at once (their start-up overlaps the caller's own work until it
+    connects to them); stop all on exit."""
+    workers = worker_count(len(checked.resources))
+    packs: list[PackWorkers] = []
+    try:
+        for path in paths:
+            packs.append(PackWorkers([]))
+            for _ in range(workers):
+                packs[-1].processes.append(PackProcess(path, checked))
+        yield packs
+    finally:
+        for pack in packs:
+            for process in pack.processes:
+                process.close()
+
+
+def interpreter(pack: Path, manifest: dict[str, Any]) -> str:
+    """The pack's own virtualenv when its manifest names one (`runtime.options.virtualenv`), as the
+    Python language host would use; otherwise the interpreter running stackyard."""
+    runtime = manifest.get("runtime")
+    options = runtime.get("options") if isinstance(runtime, dict) else None
+    virtualenv = options.get("virtualenv") if isinstance(options, dict) else None
+    if isinstance(virtualenv, str):
+        python = (pack / virtualenv / "bin" / "python").absolute()
+        if python.exists():
+            return str(python)
+    return sys.executable
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        manifest = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as e:
+        raise UserError(f"{path}: unreadable policy pack manifest: {e}") from e
+    if not isinstance(manifest, dict):
+        raise UserError(f"{path}: the policy pack manifest is not a mapping")
+    return manifest
+
+
+def _struct(value: dict[str, Any]) -> Any:
+    struct = struct_pb2.Struct()
+    struct.update(value)
+    return struct
+
+
+def build_requests(resources: Sequence[Resource]) -> tuple[list[Any], Any]:
+    """The `Analyze` request of each resource and the one `AnalyzeStack` request.
+
+    They are the same for every pack, so they are built once. A provider's message and a set of
+    options are built once too and shared: thousands of resources use a handful of each.
+    """
+    from pulumi.runtime.proto import analyzer_pb2
+
+    providers: dict[str, Any] = {}
+    options: dict[tuple[Any, ...], Any] = {}
+
+    def provider_of(resource: Resource) -> Any:
+        p = resource.provider
+        if p is None:
+            return None
+        if p.urn not in providers:
+            providers[p.urn] = analyzer_pb2.AnalyzerProviderResource(
+                urn=p.urn, type=p.type, name=p.name, properties=_struct(p.properties)
+            )
+        return providers[p.urn]
+
+    def options_of(resource: Resource) -> Any:
+        key = (
+            resource.protect,
+            resource.ignore_changes,
+            resource.delete_before_replace,
+            resource.additional_secret_outputs,
+            resource.aliases,
+            resource.parent,
+        )
+        if key not in options:
+            options[key] = analyzer_pb2.AnalyzerResourceOptions(
+                protect=resource.protect,
+                ignoreChanges=list(resource.ignore_changes),
+                deleteBeforeReplace=bool(resource.delete_before_replace),
+                deleteBeforeReplaceDefined=resource.delete_before_replace is not None,
+                additionalSecretOutputs=list(resource.additional_secret_outputs),
+                aliases=list(resource.aliases),
+                customTimeouts=analyzer_pb2.AnalyzerResourceOptions.CustomTimeouts(),
+                parent=resource.parent,
+            )
+        return options[key]
+
+    analyze: list[Any] = []
+    stack: list[Any] = []
+    for resource in resources:
+        inputs = _struct(resource.inputs)
+        resource_options, provider = options_of(resource), provider_of(resource)
+        analyze.append(
+            analyzer_pb2.AnalyzeRequest(
+                urn=resource.urn,
+                type=resource.type,
+                name=resource.name,
+                properties=inputs,
+                options=resource_options,
+                provider=provider,
+            )
+        )
+        # The engine gives stack policies the final outputs; a plan or preview has none, so they
+        # get the inputs, which is what the outputs of a create are at preview.
+        outputs = _struct(resource.outputs) if resource.outputs is not None else inputs
+        stack.append(
+            analyzer_pb2.AnalyzerResource(
+                urn=resource.urn,
+                type=resource.type,
+                name=resource.name,
+                properties=outputs,
+                options=resource_options,
+                provider=provider,
+                parent=resource.parent,
+                dependencies=list(resource.dependencies),
+                propertyDependencies={
+                    k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v)
+                    for k, v in resource.property_dependencies.items()
+                    if v
+                },
+            )
+        )
+    return analyze, analyzer_pb2.AnalyzeStackRequest(resources=stack)

@@ -1,0 +1,284 @@
+"""Evaluate policy packs against an input and build the evidence matrix.
+
+Results per rule and subject:
+
+- `fail`: the pack reported a violation (its enforcement level comes from the pack and config).
+- `indeterminate`: the rule could not decide because a value is unknown at preview, either because
+  the pack's rule said so (a violation message starting with `INDETERMINATE_PREFIX`, the stackyard
+  catalog's convention) or because `pulumi_policy` stopped the rule on an unknown value (its
+  "can't run policy ... during preview" diagnostic, which Pulumi shows as advisory).
+- `not_applicable`: the pack said so through the protocol (`args.not_applicable()`), the policy is
+  disabled by configuration, or the stackyard catalog says the rule does not concern the resource
+  type (`stackyard.policies.catalog.applies_to(rule, resource_type)`). The protocol cannot tell
+  which types a foreign pack's rule looks at, so for foreign packs silence means `pass`.
+- `pass`: the rule ran on the subject and reported nothing.
+- `waived`: a `fail` or `indeterminate` result that an unexpired waiver covers.
+
+Resource policies produce one result per resource. Stack policies produce a result for each
+resource they report against (a violation without a URN is the stack's, at its root URN), and a
+single `pass` for the stack when they report nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stackyard.check.analyzer import PackWorkers, build_requests, started_packs
+from stackyard.check.inputs import read_input
+from stackyard.check.model import CheckInput, Enforcement, Finding, Framework, Pack, Result, Rule
+from stackyard.check.policy_config import (
+    PolicyConfig,
+    config_hash,
+    for_pack,
+    load_config_file,
+    reconcile,
+    to_request,
+)
+from stackyard.check.resolve import resolve_unknowns
+from stackyard.check.waivers import WaiverStatus, apply_waivers, load_waivers
+from stackyard.errors import ExitCode
+
+DEFAULT_INDETERMINATE_PREFIX = "indeterminate: "
+_PULUMI_UNKNOWN_DIAGNOSTIC = "can't run policy '"
+
+Applicability = Callable[[str, str], "bool | None"]
+
+
+@dataclass
+class CheckRun:
+    input: CheckInput
+    packs: list[Pack]
+    findings: list[Finding]
+    waivers: list[WaiverStatus]
+    started_at: dt.datetime
+    duration_s: float
+    git_commit: str | None
+    strict: bool
+
+    def count(self, result: Result) -> int:
+        return sum(1 for f in self.findings if f.result is result)
+
+    def counts(self) -> dict[str, int]:
+        return {r.value: self.count(r) for r in Result}
+
+    def blocking(self) -> list[Finding]:
+        """The findings that make the run fail: mandatory failures (and, strict, indeterminates)."""
+        blocking_results = {Result.FAIL, Result.INDETERMINATE} if self.strict else {Result.FAIL}
+        return [f for f in self.findings if f.result in blocking_results and f.mandatory]
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.POLICY_FAILURE if self.blocking() else ExitCode.OK
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    input_path: Path
+    packs: Sequence[Path]
+    stack: str | None = None
+    config: Path | None = None
+    waivers: Path | None = None
+    strict: bool = False
+    today: dt.date | None = None
+
+
+def run_check(
+    options: CheckOptions, progress: Callable[[int, int], Callable[[int], None]] | None = None
+) -> CheckRun:
+    """Read the input, run every pack over it, apply waivers. Bad input raises `UserError`."""
+    started_at = dt.datetime.now(dt.UTC)
+    clock = time.perf_counter()
+    # Everything the user wrote is read before a pack starts, so bad input fails fast.
+    waivers = load_waivers(options.waivers)
+    config = load_config_file(options.config)
+    checked = resolve_unknowns(read_input(options.input_path, options.stack))
+    packs: list[Pack] = []
+    findings: list[Finding] = []
+    with started_packs(options.packs, checked) as running:
+        # Built while the packs start: the requests are the same for every pack.
+        applies = _catalog_applicability()
+        requests, stack_request = build_requests(checked.resources)
+        for workers in running:
+            workers.connect(checked)
+            advance = progress(len(checked.resources), len(running)) if progress else None
+            pack, pack_findings = _run_pack(
+                workers, checked, requests, stack_request, config, applies, advance
+            )
+            packs.append(pack)
+            findings.extend(pack_findings)
+    statuses = apply_waivers(findings, waivers, options.today or started_at.date())
+    return CheckRun(
+        input=checked,
+        packs=packs,
+        findings=findings,
+        waivers=statuses,
+        started_at=started_at,
+        duration_s=time.perf_counter() - clock,
+        git_commit=git_commit(Path.cwd()),
+        strict=options.strict,
+    )
+
+
+def _run_pack(
+    workers: PackWorkers,
+    checked: CheckInput,
+    requests: list[Any],
+    stack_request: Any,
+    config: dict[str, PolicyConfig],
+    applies: Applicability | None,
+    advance: Callable[[int], None] | None,
+) -> tuple[Pack, list[Finding]]:
+    from google.protobuf import empty_pb2
+
+    process = workers.main
+    info = process.call("GetAnalyzerInfo", empty_pb2.Empty())
+    effective = reconcile(info, for_pack(config, info.name))
+    workers.each("Configure", to_request(effective))
+    # The version in PulumiPolicy.yaml wins over the server's, as in the engine.
+    version = str(process.manifest.get("version") or info.version)
+    rules = [_rule(p, info.name, effective) for p in info.policies]
+    pack = Pack(info.name, version, str(process.path), config_hash(effective), tuple(rules))
+    resource_rules = [r for r in rules if r.kind == "resource"]
+    stack_rules = [r for r in rules if r.kind == "stack"]
+    prefix = _indeterminate_prefix()
+    findings: list[Finding] = []
+    stack_response = process.analyze_stack(stack_request) if stack_rules else None
+    responses = workers.analyze_all(requests, advance) if resource_rules else []
+    silence: dict[tuple[str, str], tuple[Result, str]] = {}
+    for resource, response in zip(checked.resources, responses, strict=False):
+        verdicts = _verdicts(response, prefix) if response.diagnostics or response.not_applicable else {}
+        for rule in resource_rules:
+            verdict = verdicts.get(rule.name)
+            if verdict is None:
+                key = (rule.name, resource.type)
+                if key not in silence:
+                    silence[key] = _silent(rule, resource.type, applies)
+                verdict = silence[key]
+            result, message = verdict
+            findings.append(
+                Finding(rule, resource.urn, resource.type, result, message, "", resource.resolutions)
+            )
+    if stack_response is not None:
+        findings.extend(_stack_findings(stack_response(), stack_rules, checked, prefix))
+    return pack, findings
+
+
+def _rule(policy: Any, pack: str, config: dict[str, PolicyConfig]) -> Rule:
+    from pulumi.runtime.proto import analyzer_pb2
+
+    effective = config.get(policy.name)
+    enforcement = effective.enforcement if effective and effective.enforcement else Enforcement.ADVISORY
+    frameworks = [Framework(*tag.split(":", 1)) for tag in policy.tags if ":" in tag]
+    if policy.framework.name:
+        frameworks.append(
+            Framework(policy.framework.name, policy.framework.reference or policy.framework.version)
+        )
+    severity = analyzer_pb2.PolicySeverity.Name(policy.severity).removeprefix("POLICY_SEVERITY_").lower()
+    return Rule(
+        name=policy.name,
+        pack=pack,
+        description=policy.description,
+        enforcement=enforcement,
+        kind="stack" if policy.policy_type == analyzer_pb2.POLICY_TYPE_STACK else "resource",
+        severity="" if severity == "unspecified" else severity,
+        remediation=policy.remediation_steps,
+        url=policy.url,
+        frameworks=tuple(frameworks),
+    )
+
+
+def _verdicts(response: Any, prefix: str) -> dict[str, tuple[Result, str]]:
+    """What a pack said about one resource, per policy that said something."""
+    verdicts: dict[str, tuple[Result, str]] = {}
+    for na in response.not_applicable:
+        verdicts[na.policy_name] = (Result.NOT_APPLICABLE, na.reason)
+    for diagnostic in response.diagnostics:
+        result, message = _classify(diagnostic, prefix)
+        previous = verdicts.get(diagnostic.policyName)
+        if previous and previous[0] is Result.FAIL and result is Result.FAIL:
+            message = f"{previous[1]}\n{message}"
+        elif previous and previous[0] is Result.FAIL:
+            continue  # a failure outweighs an indeterminate part of the same rule
+        verdicts[diagnostic.policyName] = (result, message)
+    return verdicts
+
+
+def _classify(diagnostic: Any, prefix: str) -> tuple[Result, str]:
+    message = diagnostic.message
+    # pulumi_policy prefixes each violation with the policy's description line.
+    if diagnostic.description and message.startswith(diagnostic.description):
+        message = message[len(diagnostic.description) :].lstrip("\n")
+    if message.startswith(prefix):
+        return Result.INDETERMINATE, message[len(prefix) :]
+    if message.startswith(_PULUMI_UNKNOWN_DIAGNOSTIC) and "during preview" in message:
+        return Result.INDETERMINATE, message
+    return Result.FAIL, message or diagnostic.description
+
+
+def _silent(rule: Rule, resource_type: str, applies: Applicability | None) -> tuple[Result, str]:
+    if rule.enforcement is Enforcement.DISABLED:
+        return Result.NOT_APPLICABLE, "disabled by the policy configuration"
+    if applies is not None and applies(rule.name, resource_type) is False:
+        return Result.NOT_APPLICABLE, f"does not concern {resource_type}"
+    return Result.PASS, ""
+
+
+def _stack_findings(response: Any, rules: list[Rule], checked: CheckInput, prefix: str) -> list[Finding]:
+    types = {r.urn: r.type for r in checked.resources}
+    by_rule: dict[str, list[tuple[str, Result, str]]] = {}
+    for diagnostic in response.diagnostics:
+        result, message = _classify(diagnostic, prefix)
+        urn = diagnostic.urn if diagnostic.urn in types else checked.stack_urn
+        by_rule.setdefault(diagnostic.policyName, []).append((urn, result, message))
+    not_applicable = {na.policy_name: na.reason for na in response.not_applicable}
+    findings = []
+    for rule in rules:
+        stack_type = "pulumi:pulumi:Stack"
+        if rule.enforcement is Enforcement.DISABLED or rule.name in not_applicable:
+            reason = not_applicable.get(rule.name) or "disabled by the policy configuration"
+            findings.append(Finding(rule, checked.stack_urn, stack_type, Result.NOT_APPLICABLE, reason))
+            continue
+        reported = by_rule.get(rule.name, [])
+        for urn, result, message in reported:
+            findings.append(Finding(rule, urn, types.get(urn, stack_type), result, message))
+        if not reported:
+            findings.append(Finding(rule, checked.stack_urn, stack_type, Result.PASS, ""))
+    return findings
+
+
+def _catalog_applicability() -> Applicability | None:
+    try:
+        from stackyard.policies import catalog
+    except ImportError:
+        return None
+    return getattr(catalog, "applies_to", None)
+
+
+def _indeterminate_prefix() -> str:
+    try:
+        from stackyard.policies.catalog import INDETERMINATE_PREFIX
+    except ImportError:
+        return DEFAULT_INDETERMINATE_PREFIX
+    return str(INDETERMINATE_PREFIX)
+
+
+def git_commit(directory: Path) -> str | None:
+    """The commit checked out at `directory`, when it is inside a git repository."""
+    try:
+        completed = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return completed.stdout.strip() if completed.returncode == 0 else None

@@ -1,0 +1,105 @@
+"""Resolve values unknown at preview where the plan itself proves what they are.
+
+A bucket's `kmsMasterKeyId` that comes from `aws.kms.Key("data").arn` is unknown at preview, so a
+rule that requires a customer-managed key cannot decide and Pulumi downgrades it to advisory. The
+plan records which resources each input came from (`propertyDependencies`): when an unknown input
+is a field that holds a KMS key (or an IAM role ARN) and the input depends on a resource of that
+type in the same stack, stackyard substitutes a well-formed placeholder built from that
+resource's URN. The rule then decides, and the evidence records the substitution.
+
+A placeholder is only built when everything in it is known: a KMS key ARN needs the region of the
+key's provider; without it the value stays unknown and the rule stays indeterminate.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from stackyard.check.model import UNKNOWN, CheckInput, Resolution, Resource
+
+PLACEHOLDER_ACCOUNT = "000000000000"
+"""Account of placeholder ARNs: the plan cannot know the account, and no rule may depend on it."""
+
+_KMS_KEY_FIELDS = frozenset(
+    {"kmsKeyId", "kmsMasterKeyId", "kmsKeyArn", "kmsKey", "kmsKeyIdentifier", "volumeKmsKeyId", "kmsKeyID"}
+)
+_KMS_KEY_TYPES = frozenset({"aws:kms/key:Key", "aws:kms/replicaKey:ReplicaKey"})
+_ROLE_ARN_FIELDS = frozenset({"roleArn", "executionRoleArn", "serviceRoleArn", "iamRoleArn"})
+_ROLE_TYPES = frozenset({"aws:iam/role:Role"})
+
+Builder = Callable[[Resource], str | None]
+
+
+def _kms_key_arn(key: Resource) -> str | None:
+    region = key.provider.properties.get("region") if key.provider else None
+    if not isinstance(region, str) or region == UNKNOWN:
+        return None
+    key_id = uuid.uuid5(uuid.NAMESPACE_URL, key.urn)
+    return f"arn:aws:kms:{region}:{PLACEHOLDER_ACCOUNT}:key/{key_id}"
+
+
+def _role_arn(role: Resource) -> str | None:
+    name = role.inputs.get("name")
+    if not isinstance(name, str) or name == UNKNOWN:
+        name = role.name
+    return f"arn:aws:iam::{PLACEHOLDER_ACCOUNT}:role/{name}"
+
+
+_PROOFS: tuple[tuple[frozenset[str], frozenset[str], Builder], ...] = (
+    (_KMS_KEY_FIELDS, _KMS_KEY_TYPES, _kms_key_arn),
+    (_ROLE_ARN_FIELDS, _ROLE_TYPES, _role_arn),
+)
+
+
+def resolve_unknowns(checked: CheckInput) -> CheckInput:
+    """Return the input with provable unknowns replaced; resources are left untouched otherwise."""
+    by_urn = {r.urn: r for r in checked.resources}
+    resources = tuple(_resolve(r, by_urn) for r in checked.resources)
+    return dataclasses.replace(checked, resources=resources)
+
+
+def _resolve(resource: Resource, by_urn: Mapping[str, Resource]) -> Resource:
+    resolutions: list[Resolution] = []
+    inputs = resource.inputs
+    for key, deps in resource.property_dependencies.items():
+        if key not in inputs or not deps:
+            continue
+        candidates = [by_urn[d] for d in deps if d in by_urn]
+        if not candidates:
+            continue
+        new_value = _walk(inputs[key], key, key, candidates, resolutions)
+        if new_value is not inputs[key]:
+            if inputs is resource.inputs:
+                inputs = dict(inputs)
+            inputs[key] = new_value
+    if not resolutions:
+        return resource
+    return dataclasses.replace(resource, inputs=inputs, resolutions=tuple(resolutions))
+
+
+def _walk(value: Any, field: str, path: str, candidates: list[Resource], found: list[Resolution]) -> Any:
+    """Return `value` with provable unknowns replaced; the same object when nothing changed."""
+    if value == UNKNOWN:
+        placeholder = _substitute(field, path, candidates, found)
+        return value if placeholder is None else placeholder
+    if isinstance(value, dict):
+        changed = {k: _walk(v, k, f"{path}.{k}", candidates, found) for k, v in value.items()}
+        return changed if any(changed[k] is not value[k] for k in value) else value
+    if isinstance(value, list):
+        items = [_walk(v, field, f"{path}[{i}]", candidates, found) for i, v in enumerate(value)]
+        return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
+    return value
+
+
+def _substitute(field: str, path: str, candidates: list[Resource], found: list[Resolution]) -> str | None:
+    for fields, types, build in _PROOFS:
+        if field not in fields:
+            continue
+        for source in candidates:
+            if source.type in types and (placeholder := build(source)) is not None:
+                found.append(Resolution(path, source.urn, source.type, placeholder))
+                return placeholder
+    return None

@@ -1,0 +1,161 @@
+"""Waivers: accepted exceptions to a rule, each with its reason, approver, ticket and expiry.
+
+The file (`--waivers FILE`) is YAML:
+
+```yaml
+waivers:
+  - rule: SY-ENC-001                      # the policy name, exactly
+    resources: "urn:pulumi:prod::ml::*aws:s3/bucket:Bucket::legacy-*"   # a glob over URNs
+    reason: "Legacy bucket, migration in PLAT-123"
+    approver: "jane.doe@example.com"
+    ticket: "PLAT-123"
+    expires: 2026-12-31                   # the last day the waiver holds
+```
+
+A waiver turns a `fail` or `indeterminate` result of its rule on a matching resource into
+`waived`. After its expiry date it waives nothing: the results stay failed and every report says the
+waiver expired. A waiver that matched no failed or indeterminate result is reported as unused.
+Waivers are identified in reports as W1, W2, ... in file order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from stackyard.check.model import Finding, Result
+from stackyard.errors import UserError
+
+
+class Waiver(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rule: str = Field(min_length=1, description="The name (ID) of the policy waived.")
+    resources: str = Field(min_length=1, description="A glob over resource URNs (`*`, `?`, `[...]`).")
+    reason: str = Field(min_length=1, description="Why the exception is accepted.")
+    approver: str = Field(min_length=1, description="Who accepted it.")
+    ticket: str = Field(min_length=1, description="Where the exception is tracked.")
+    expires: dt.date = Field(description="The last day the waiver holds (YYYY-MM-DD).")
+
+    @field_validator("expires", mode="before")
+    @classmethod
+    def _iso_date(cls, value: Any) -> Any:
+        # pydantic would read a bare number as a Unix timestamp; a waiver's expiry must be a date.
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date) or (isinstance(value, str) and len(value) == 10):
+            return value
+        raise ValueError("must be a date written YYYY-MM-DD")
+
+
+class _WaiverFile(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    waivers: list[Waiver] = Field(default_factory=list, description="The waivers, in order.")
+
+
+class WaiverState(StrEnum):
+    ACTIVE = "active"
+    UNUSED = "unused"
+    EXPIRED = "expired"
+
+
+@dataclass
+class WaiverStatus:
+    id: str
+    waiver: Waiver
+    expired: bool
+    matched: list[str] = field(default_factory=list)
+    """`rule URN` of each failed or indeterminate result the waiver matched."""
+
+    @property
+    def state(self) -> WaiverState:
+        if self.expired:
+            return WaiverState.EXPIRED
+        return WaiverState.ACTIVE if self.matched else WaiverState.UNUSED
+
+    def covers(self, finding: Finding) -> bool:
+        return finding.rule.name == self.waiver.rule and fnmatch.fnmatchcase(
+            finding.urn, self.waiver.resources
+        )
+
+
+def load_waivers(path: Path | None) -> list[Waiver]:
+    if path is None:
+        return []
+    import yaml
+
+    try:
+        text = path.read_text()
+    except OSError as e:
+        raise UserError(f"{path}: cannot read the waivers: {e.strerror}") from e
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as e:
+        line = e.problem_mark.line + 1 if e.problem_mark else 1
+        raise UserError(f"{path}:{line}: not valid YAML: {e.problem}") from e
+    if data is None:
+        return []
+    if not isinstance(data, dict):
+        raise UserError(f"{path}:1: expected a mapping with a `waivers` list")
+    try:
+        return _WaiverFile.model_validate(data).waivers
+    except ValidationError as e:
+        lines = [
+            f"{path}:{_line_of(root, err['loc'])}: {_where(err['loc'])}: {err['msg']}" for err in e.errors()
+        ]
+        raise UserError("invalid waivers:\n  " + "\n  ".join(lines)) from e
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _line_of(node: Any, loc: tuple[Any, ...]) -> int:
+    """The line of the deepest YAML node that `loc` reaches (1-based)."""
+    import yaml
+
+    line = node.start_mark.line + 1 if node is not None else 1
+    for part in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == part:
+                    line, child = key.start_mark.line + 1, value
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            child = node.value[part]
+            line = child.start_mark.line + 1
+        if child is None:
+            break
+        node = child
+    return line
+
+
+def apply_waivers(findings: list[Finding], waivers: list[Waiver], today: dt.date) -> list[WaiverStatus]:
+    """Waive what the waivers cover, in place; return each waiver's status."""
+    statuses = [WaiverStatus(f"W{i}", w, expired=today > w.expires) for i, w in enumerate(waivers, 1)]
+    by_rule: dict[str, list[WaiverStatus]] = {}
+    for status in statuses:
+        by_rule.setdefault(status.waiver.rule, []).append(status)
+    for finding in findings:
+        if finding.result not in (Result.FAIL, Result.INDETERMINATE):
+            continue
+        for status in by_rule.get(finding.rule.name, ()):
+            if status.covers(finding):
+                status.matched.append(f"{finding.rule.name} {finding.urn}")
+                finding.waiver = status.id
+                if not status.expired:
+                    finding.result = Result.WAIVED
+                    break
+    return statuses

@@ -1,0 +1,123 @@
+"""`stackyard check`: evaluate policy packs offline and write the evidence."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from stackyard.errors import ExitCode, UserError
+
+FORMATS = ("text", "json", "sarif", "junit", "md", "html")
+
+
+def default_pack() -> Path:
+    """The stackyard catalog, found without importing it (importing a pack's rules is the pack's job)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("stackyard.policies")
+    if spec is None or not spec.submodule_search_locations:
+        raise UserError("the stackyard policy catalog is not installed; give a pack with --pack")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def command(
+    input_path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="INPUT",
+            help="A Pulumi project directory (planned first), a stackyard plan, a `pulumi preview --json` "
+            "document or a `pulumi stack export` document; the format is detected.",
+        ),
+    ] = Path("."),
+    stack: Annotated[
+        str | None, typer.Option("--stack", metavar="NAME", help="Stack to plan when INPUT is a project.")
+    ] = None,
+    packs: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--pack",
+            metavar="DIR",
+            help="Policy pack directory (repeatable); default: the stackyard catalog.",
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            metavar="FILE",
+            help="Policy config JSON, as for `pulumi preview --policy-pack-config`.",
+        ),
+    ] = None,
+    waivers: Annotated[
+        Path | None, typer.Option("--waivers", metavar="FILE", help="Waivers YAML file.")
+    ] = None,
+    formats: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--format",
+            metavar="FMT",
+            help=f"Report to write into --out-dir (repeatable): {', '.join(FORMATS)}.",
+        ),
+    ] = None,
+    out_dir: Annotated[
+        Path, typer.Option("--out-dir", metavar="DIR", help="Directory the reports are written to.")
+    ] = Path("."),
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Count indeterminate results of mandatory rules as failures.")
+    ] = False,
+) -> None:
+    """Check an infrastructure plan against policy packs, offline, and write evidence.
+
+    Each pack runs in its own process and is driven over Pulumi's analyzer protocol, as
+    `pulumi preview --policy-pack` would run it; any Python policy pack works. Results per rule and
+    resource: pass, fail, not applicable, waived, indeterminate (unknown at preview).
+
+    Exit codes (stable for CI): 0 no mandatory failure; 1 a mandatory failure (with --strict, also
+    an indeterminate result of a mandatory rule); 2 bad usage or unreadable input (a malformed
+    waiver file, policy config or input document, a pack that does not start).
+    """
+    from stackyard.check.evaluate import CheckOptions, run_check
+    from stackyard.reports import text, write_reports
+
+    unknown = sorted(set(formats or ()) - set(FORMATS))
+    if unknown:
+        raise UserError(f"unknown report format {', '.join(unknown)} (choose from {', '.join(FORMATS)})")
+    if not input_path.exists():
+        raise UserError(f"{input_path}: no such file or directory")
+    options = CheckOptions(
+        input_path=input_path,
+        packs=list(packs) if packs else [default_pack()],
+        stack=stack,
+        config=config,
+        waivers=waivers,
+        strict=strict,
+    )
+    with _progress() as progress:
+        run = run_check(options, progress)
+    typer.echo(text.render(run), nl=False)
+    for path in write_reports(run, formats or (), out_dir):
+        typer.echo(f"wrote {path}")
+    if run.exit_code != ExitCode.OK:
+        raise typer.Exit(int(run.exit_code))
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[int, int], Callable[[int], None]] | None]:
+    """A progress bar per pack on a terminal; nothing at all when output is redirected (CI logs)."""
+    if not sys.stdout.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+
+        def start(resources: int, _packs: int) -> Callable[[int], None]:
+            task = bar.add_task("analyzing", total=resources)
+            return lambda n: bar.advance(task, n)
+
+        yield start

@@ -1,0 +1,58 @@
+"""Reports of a `stackyard check` run: text, JSON evidence, SARIF, JUnit XML, Markdown and HTML.
+
+Every renderer takes a `CheckRun` and returns the document as a string. No renderer reads an
+input value: what reports show comes from rule metadata, URNs, types and the packs' messages (which
+never see a secret's value, see `stackyard.check.inputs`). Files are written atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from stackyard.check.evaluate import CheckRun
+
+
+def _renderers() -> dict[str, tuple[str, Callable[[CheckRun], str]]]:
+    from stackyard.reports import evidence, html, junit, markdown, sarif, text
+
+    return {
+        "text": ("stackyard-check.txt", text.render),
+        "json": ("stackyard-check.json", evidence.render),
+        "sarif": ("stackyard-check.sarif", sarif.render),
+        "junit": ("stackyard-check.junit.xml", junit.render),
+        "md": ("stackyard-check.md", markdown.render),
+        "html": ("stackyard-check.html", html.render),
+    }
+
+
+FORMATS = ("text", "json", "sarif", "junit", "md", "html")
+
+
+def write_reports(run: CheckRun, formats: Iterable[str], out_dir: Path) -> list[Path]:
+    """Write one file per format into `out_dir`; return their paths."""
+    renderers = _renderers()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in dict.fromkeys(formats):
+        filename, render = renderers[name]
+        written.append(atomic_write(out_dir / filename, render(run)))
+    return written
+
+
+def atomic_write(path: Path, content: str) -> Path:
+    """Write `content` to `path` so that a reader sees the old file or the whole new one, never a
+    part: a temporary file in the same directory (same filesystem), then `os.replace`."""
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,98 @@
+"""`stackyard check` as CI calls it: options, reports on disk and the documented exit codes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from checkdocs import FIXTURES, USER_PACK
+from conftest import REPO, WAIVERS, CliResult, scenario_plan
+
+from stackyard.commands.check import default_pack
+
+Cli = Callable[..., CliResult]
+CATALOG_STYLE = FIXTURES / "catalog_style_pack"
+
+
+@pytest.fixture
+def plan(tmp_path: Path) -> Path:
+    return scenario_plan().write(tmp_path / "plan.json")
+
+
+def test_mandatory_failures_exit_1_and_every_report_is_written(
+    run_cli: Cli, plan: Path, tmp_path: Path
+) -> None:
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(WAIVERS)
+    out = tmp_path / "reports"
+    formats = [arg for name in ("text", "json", "sarif", "junit", "md", "html") for arg in ("--format", name)]
+    result = run_cli(
+        plan, "--pack", USER_PACK, "--pack", CATALOG_STYLE, "--waivers", waivers, "--out-dir", out, *formats
+    )
+    assert result.exit_code == 1, result.output
+    assert "FAIL          no-public-buckets [mandatory] public" in result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "stackyard-check.html",
+        "stackyard-check.json",
+        "stackyard-check.junit.xml",
+        "stackyard-check.md",
+        "stackyard-check.sarif",
+        "stackyard-check.txt",
+    ]
+    assert json.loads((out / "stackyard-check.json").read_text())["exitCode"] == 1
+
+
+def test_config_and_strict(run_cli: Cli, plan: Path, tmp_path: Path) -> None:
+    config = tmp_path / "policy-config.json"
+    config.write_text(json.dumps({"no-public-buckets": "disabled"}))
+    relaxed = run_cli(plan, "--pack", USER_PACK, "--config", config)
+    assert relaxed.exit_code == 0, relaxed.output
+    assert relaxed.output.endswith("PASSED: no mandatory failure\n")
+    strict = run_cli(plan, "--pack", USER_PACK, "--config", config, "--strict")
+    assert strict.exit_code == 1  # customer-managed-key is indeterminate on opaque-sse
+    assert strict.output.endswith("FAILED: 1 mandatory failure or indeterminate result\n")
+
+
+@pytest.mark.parametrize(
+    "document", ["sample-preview-creates.json", "sample-preview-update.json", "sample-export.json"]
+)
+def test_real_pulumi_documents_with_a_users_pack(run_cli: Cli, real_dir: Path, document: str) -> None:
+    result = run_cli(real_dir / document, "--pack", USER_PACK)
+    assert result.exit_code == 0, result.output
+    assert "WARN          required-tags [advisory] docs (aws:s3/bucket:Bucket)" in result.output
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--format", "pdf"], "unknown report format pdf"),
+        (["--waivers", "{tmp}/waivers.yaml"], "waivers.yaml:2: waivers[0].resources: Field required"),
+        (["--config", "{tmp}/config.json"], "config.json: line 1: not valid JSON"),
+        (["--pack", "{tmp}"], "not a Python policy pack"),
+    ],
+)
+def test_bad_usage_exits_2(
+    run_cli: Cli, plan: Path, tmp_path: Path, arguments: list[str], message: str
+) -> None:
+    (tmp_path / "waivers.yaml").write_text("waivers:\n  - rule: x\n    reason: r\n")
+    (tmp_path / "config.json").write_text("{oops")
+    result = run_cli(plan, *[a.format(tmp=tmp_path) for a in arguments])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_missing_and_unreadable_inputs_exit_2(run_cli: Cli, tmp_path: Path) -> None:
+    missing = run_cli(tmp_path / "nope.json", "--pack", USER_PACK)
+    assert (missing.exit_code, missing.output.strip()) == (
+        2,
+        f"{tmp_path / 'nope.json'}: no such file or directory",
+    )
+    garbage = tmp_path / "garbage.json"
+    garbage.write_text("<html>")
+    assert run_cli(garbage, "--pack", USER_PACK).exit_code == 2
+
+
+def test_the_default_pack_is_the_catalog() -> None:
+    assert default_pack().resolve() == (REPO / "policies").resolve()
