@@ -44,7 +44,7 @@ def _canonical(value: str, shape: str, what: str, exclude: Sequence[str] = ()) -
     for option in allowed:
         if option.lower() == value.lower():
             return option
-    raise ValueError(f"'{value}' is not a {what}; use one of {', '.join(allowed)}")
+    raise ValueError(f"'{value}' is not a valid {what}; use one of {', '.join(allowed)}")
 
 
 def _enum_schema(shape: str, exclude: Sequence[str] = ()) -> Any:
