@@ -102,10 +102,15 @@ def offline_store_policy(
     )
 
 
-def feature_definitions(features: list[FeatureSpec]) -> list[dict[str, object]]:
-    definitions: list[dict[str, object]] = []
+def feature_definitions(
+    features: list[FeatureSpec],
+) -> list[aws.sagemaker.FeatureGroupFeatureDefinitionArgsDict]:
+    definitions: list[aws.sagemaker.FeatureGroupFeatureDefinitionArgsDict] = []
     for feature in features:
-        definition: dict[str, object] = {"feature_name": feature.name, "feature_type": feature.type}
+        definition: aws.sagemaker.FeatureGroupFeatureDefinitionArgsDict = {
+            "feature_name": feature.name,
+            "feature_type": feature.type,
+        }
         if feature.collection is not None:
             definition["collection_type"] = feature.collection
         if feature.dimension is not None:
@@ -114,11 +119,13 @@ def feature_definitions(features: list[FeatureSpec]) -> list[dict[str, object]]:
     return definitions
 
 
-def online_store_config(group: FeatureGroupSpec, kms_key_arn: pulumi.Input[str]) -> dict[str, object] | None:
+def online_store_config(
+    group: FeatureGroupSpec, kms_key_arn: pulumi.Input[str]
+) -> aws.sagemaker.FeatureGroupOnlineStoreConfigArgsDict | None:
     online = group.online_store
     if not online.enabled:
         return None
-    config: dict[str, object] = {
+    config: aws.sagemaker.FeatureGroupOnlineStoreConfigArgsDict = {
         "enable_online_store": True,
         "storage_type": online.storage_type,
         "security_config": {"kms_key_id": kms_key_arn},
@@ -126,6 +133,31 @@ def online_store_config(group: FeatureGroupSpec, kms_key_arn: pulumi.Input[str])
     if online.ttl is not None:
         config["ttl_duration"] = {"unit": online.ttl.unit, "value": online.ttl.value}
     return config
+
+
+def offline_store_config(
+    group: FeatureGroupSpec,
+    table_name: str,
+    bucket_name: pulumi.Output[str],
+    database_name: pulumi.Input[str],
+    kms_key_arn: pulumi.Input[str],
+) -> aws.sagemaker.FeatureGroupOfflineStoreConfigArgsDict:
+    """The group writes under its own prefix of the shared bucket, into a table of the stack's
+    database that Feature Store creates (Glue or Iceberg)."""
+    prefix = offline_store_prefix(group.name)
+    return {
+        "s3_storage_config": {
+            "s3_uri": bucket_name.apply(lambda bucket: f"s3://{bucket}/{prefix}"),
+            "kms_key_id": kms_key_arn,
+        },
+        "disable_glue_table_creation": False,
+        "table_format": group.offline_store.table_format,
+        "data_catalog_config": {
+            "catalog": GLUE_CATALOG,
+            "database": database_name,
+            "table_name": table_name,
+        },
+    }
 
 
 class FeatureStore(pulumi.ComponentResource):
@@ -179,6 +211,7 @@ class FeatureStore(pulumi.ComponentResource):
         self.offline_store_s3_uri = None
         ready: list[pulumi.Resource] = []
         if offline_groups:
+            database = glue_database_name(context.name_prefix)
             self.offline_bucket = SecureBucket(
                 f"{name}-offline",
                 context=context,
@@ -191,14 +224,13 @@ class FeatureStore(pulumi.ComponentResource):
             )
             self.catalog_database = aws.glue.CatalogDatabase(
                 f"{name}-catalog",
-                name=glue_database_name(context.name_prefix),
+                name=database,
                 description=f"Offline store tables of the feature groups of {context.name_prefix}",
                 tags=context.tags_for(f"{name}-catalog"),
                 # Dropping the database drops the tables that make the offline stores queryable.
                 opts=pulumi.ResourceOptions.merge(child, context.stateful_options()),
             )
             prefixes = [offline_store_prefix(group.name) for group in offline_groups]
-            database = glue_database_name(context.name_prefix)
             role_policy = aws.iam.RolePolicy(
                 f"{name}-role-policy",
                 role=self.role.id,
@@ -246,23 +278,20 @@ class FeatureStore(pulumi.ComponentResource):
         child: pulumi.ResourceOptions,
     ) -> aws.sagemaker.FeatureGroup:
         physical = physical_group_name(context.name_prefix, group.name)
-        offline: dict[str, object] | None = None
-        if group.offline_store.enabled:
-            assert self.offline_bucket is not None and self.catalog_database is not None
-            prefix = offline_store_prefix(group.name)
-            offline = {
-                "s3_storage_config": {
-                    "s3_uri": self.offline_bucket.bucket.id.apply(lambda bucket: f"s3://{bucket}/{prefix}"),
-                    "kms_key_id": kms_key_arn,
-                },
-                "disable_glue_table_creation": False,
-                "table_format": group.offline_store.table_format,
-                "data_catalog_config": {
-                    "catalog": GLUE_CATALOG,
-                    "database": self.catalog_database.name,
-                    "table_name": glue_table_name(physical),
-                },
-            }
+        offline = None
+        if (
+            group.offline_store.enabled
+            and self.offline_bucket is not None
+            and self.catalog_database is not None
+        ):
+            offline = offline_store_config(
+                group,
+                glue_table_name(physical),
+                # An S3 bucket's id is its name.
+                self.offline_bucket.bucket.id,
+                self.catalog_database.name,
+                kms_key_arn,
+            )
         overrides = (
             {"data-classification": group.data_classification.value} if group.data_classification else {}
         )
