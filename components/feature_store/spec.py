@@ -3,9 +3,13 @@
 SageMaker's own rules (name patterns and lengths, feature types, collection types, storage
 types, table formats, TTL units, the feature limit) are read from botocore's SageMaker model,
 so they follow the installed botocore. What the model does not carry is written down here with
-its source: the reserved feature names and which types may identify a record or time an event
-(the CreateFeatureGroup documentation), and that only the InMemory online store holds collection
+its source: the reserved feature names and the types an event time may have (the
+CreateFeatureGroup documentation in botocore's model), the types a record identifier may have
+(the Feature Store developer guide), and that only the InMemory online store holds collection
 types, with at most one vector per group (the Feature Store guide, "Collection types").
+
+Type names are matched case-insensitively and stored as SageMaker spells them; the JSON Schema
+lists SageMaker's spelling, so editors complete that one.
 """
 
 from __future__ import annotations
