@@ -12,6 +12,7 @@ from typing import Any
 
 _COMPONENTS = {
     "Encryption": "stackyard.components.encryption",
+    "FeatureStore": "stackyard.components.feature_store.component",
     "Network": "stackyard.components.network",
     "Platform": "stackyard.components.platform",
     "StackContext": "stackyard.components.context",

@@ -7,6 +7,7 @@ pulumi-aws v7 bucket resources.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -34,9 +35,15 @@ def tls_only_policy(bucket_arn: str) -> str:
     )
 
 
-def retention_rules(retention_days: int | None) -> list[dict[str, Any]]:
+def retention_rules(
+    retention_days: int | None, prefix_retention_days: Mapping[str, int] | None = None
+) -> list[dict[str, Any]]:
     """Lifecycle rules: always clean up incomplete uploads and old versions; expire current
-    objects after the retention period when one is set (GDPR storage limitation)."""
+    objects after the retention period when one is set (GDPR storage limitation).
+
+    `prefix_retention_days` gives data under a key prefix its own period (one rule per prefix,
+    in key order so the rules never reorder between runs), for buckets that hold several data
+    sets with different retention, such as the offline stores of several feature groups."""
     rules: list[dict[str, Any]] = [
         {
             "id": "abort-incomplete-uploads",
@@ -60,6 +67,15 @@ def retention_rules(retention_days: int | None) -> list[dict[str, Any]]:
                 "expiration": {"days": retention_days},
             }
         )
+    for prefix, days in sorted((prefix_retention_days or {}).items()):
+        rules.append(
+            {
+                "id": f"expire-{prefix.strip('/')}-after-retention",
+                "status": "Enabled",
+                "filter": {"prefix": prefix},
+                "expiration": {"days": days},
+            }
+        )
     return rules
 
 
@@ -78,6 +94,7 @@ class SecureBucket(pulumi.ComponentResource):
         context: StackContext,
         kms_key_arn: pulumi.Input[str],
         retention_days: int | None = None,
+        prefix_retention_days: Mapping[str, int] | None = None,
         tags: dict[str, str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -130,7 +147,7 @@ class SecureBucket(pulumi.ComponentResource):
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-lifecycle",
             bucket=bucket_id,
-            rules=retention_rules(retention_days),
+            rules=retention_rules(retention_days, prefix_retention_days),
             opts=child,
         )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pulumi
 from stackyard.components.context import StackContext
 from stackyard.components.encryption import Encryption
+from stackyard.components.feature_store.component import FeatureStore
 from stackyard.components.network import Network
 
 from stackyard.spec.stack import StackSpec
@@ -30,4 +31,18 @@ class Platform(pulumi.ComponentResource):
             "vpc_id": self.network.vpc_id,
             "private_subnet_ids": self.network.private_subnet_ids,
         }
+
+        # --- feature_store (issue 3) ---
+        self.feature_store: FeatureStore | None = None
+        if spec.feature_store is not None:
+            self.feature_store = FeatureStore(
+                f"{name}-feature-store",
+                spec.feature_store,
+                context=context,
+                kms_key_arn=self.encryption.key_arn,
+                opts=child,
+            )
+            self.outputs.update(self.feature_store.outputs)
+        # --- end feature_store ---
+
         self.register_outputs(self.outputs)

@@ -8,6 +8,7 @@ expensive part and validation asks the same questions many times.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -48,10 +49,41 @@ def service_offered(service: str, region: str) -> bool:
     return region in service_regions(service)
 
 
+@dataclass(frozen=True)
+class ShapeConstraints:
+    """What a botocore service model says about one shape: its enum values, its bounds
+    (string length, list length or integer range, as the shape's type means them) and its pattern."""
+
+    enum: tuple[str, ...]
+    min: int | None
+    max: int | None
+    pattern: str | None
+
+    def matches(self, value: str) -> bool:
+        """Whether `value` matches the whole pattern (botocore patterns carry no anchors)."""
+        return self.pattern is None or re.fullmatch(self.pattern, value) is not None
+
+
 @cache
-def _shape_enum(service: str, shape: str) -> tuple[str, ...]:
+def shape_constraints(service: str, shape: str) -> ShapeConstraints:
     model = _session().get_service_model(service)
-    return tuple(model.shape_for(shape).enum)
+    found = model.shape_for(shape)
+    metadata = found.metadata
+    return ShapeConstraints(
+        enum=tuple(getattr(found, "enum", None) or ()),
+        min=metadata.get("min"),
+        max=metadata.get("max"),
+        pattern=metadata.get("pattern"),
+    )
+
+
+def sagemaker_shape(shape: str) -> ShapeConstraints:
+    """Constraints of a shape of botocore's SageMaker model, e.g. `FeatureGroupName`, `FeatureType`."""
+    return shape_constraints("sagemaker", shape)
+
+
+def _shape_enum(service: str, shape: str) -> tuple[str, ...]:
+    return shape_constraints(service, shape).enum
 
 
 @cache
