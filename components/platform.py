@@ -7,6 +7,8 @@ import pulumi
 from stackyard.components.context import StackContext
 from stackyard.components.encryption import Encryption
 from stackyard.components.network import Network
+from stackyard.components.refs import TrainingCluster
+from stackyard.components.training.training import Training
 
 from stackyard.spec.stack import StackSpec
 
@@ -30,4 +32,24 @@ class Platform(pulumi.ComponentResource):
             "vpc_id": self.network.vpc_id,
             "private_subnet_ids": self.network.private_subnet_ids,
         }
+
+        # --- training (issue 4): built first, registry/serving/monitoring take its cluster refs ---
+        self.training_clusters: dict[str, TrainingCluster] = {}
+        if spec.training is not None:
+            self.training = Training(
+                f"{name}-training",
+                spec.training,
+                context=context,
+                kms_key_arn=self.encryption.key_arn,
+                vpc_id=self.network.vpc_id,
+                subnet_ids=self.network.private_subnet_ids,
+                opts=child,
+            )
+            self.training_clusters = self.training.clusters
+            for key, cluster in self.training_clusters.items():
+                if cluster.cluster_name is not None:
+                    self.outputs[f"training_{key}_cluster_name"] = cluster.cluster_name
+                if cluster.job_queue_arn is not None:
+                    self.outputs[f"training_{key}_job_queue_arn"] = cluster.job_queue_arn
+        # --- end training ---
         self.register_outputs(self.outputs)

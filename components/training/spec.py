@@ -304,6 +304,11 @@ class EksSpec(SpecModel):
         for index, arn in enumerate(self.admin_role_arns):
             if not IAM_ROLE_ARN.match(arn):
                 issues.add(("admin_role_arns", index), f"'{arn}' is not an IAM role ARN", arn)
+        role_names = [arn.rsplit("/", 1)[-1] for arn in self.admin_role_arns]
+        if duplicates(role_names):
+            issues.add(
+                "admin_role_arns", f"admin roles need distinct names: {', '.join(duplicates(role_names))}"
+            )
         names = [group.name for group in self.node_groups]
         if duplicates(names):
             issues.add("node_groups", f"node group names must be unique: {', '.join(duplicates(names))}")
@@ -383,15 +388,21 @@ class BatchSpec(SpecModel):
     def _valid_batch(self) -> BatchSpec:
         issues = SpecIssues()
         for index, instance_type in enumerate(self.instance_types):
-            if "." not in instance_type and gpu.is_gpu_instance(instance_type):
-                continue  # Batch takes whole families
-            problem = _instance_type_issues(instance_type)
+            # Batch also takes whole families ('g5'), which botocore's list of types does not name.
+            whole_family = "." not in instance_type and gpu.is_gpu_instance(instance_type)
+            problem = None if whole_family else _instance_type_issues(instance_type)
             if problem:
                 issues.add(("instance_types", index), problem, instance_type)
             elif not gpu.is_gpu_instance(instance_type):
                 issues.add(
                     ("instance_types", index),
                     gpu.not_gpu_reason(instance_type).replace("GPU node groups", "GPU compute environments"),
+                    instance_type,
+                )
+            elif gpu.architecture(instance_type) != "x86_64":
+                issues.add(
+                    ("instance_types", index),
+                    f"'{instance_type}' is a Graviton (arm64) type; Batch's NVIDIA AMI runs on x86_64 only",
                     instance_type,
                 )
         if not issues:
