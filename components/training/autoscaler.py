@@ -11,6 +11,8 @@ any node exists. AWS credentials come from EKS Pod Identity (static trust policy
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
@@ -34,11 +36,12 @@ class ClusterAutoscaler(pulumi.ComponentResource):
         account_id: pulumi.Input[str],
         partition: pulumi.Input[str],
         provider: k8s.Provider,
+        system_nodes: Sequence[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """`cluster_name` is the physical name (known before the cluster exists, as the autoscaler's
         tags and policy need it); `cluster` is the cluster resource's name output, so the pod
-        identity association waits for the cluster."""
+        identity association waits for the cluster. `system_nodes` are the CPU node groups it runs on."""
         super().__init__("stackyard:training:ClusterAutoscaler", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         kube = pulumi.ResourceOptions(parent=self, provider=provider)
@@ -95,6 +98,10 @@ class ClusterAutoscaler(pulumi.ComponentResource):
             CLUSTER_AUTOSCALER_IMAGES[kubernetes_version], cluster_name, context.region
         )
         self.deployment = k8s.apps.v1.Deployment(
-            f"{name}-deployment", metadata=deployment["metadata"], spec=deployment["spec"], opts=kube
+            f"{name}-deployment",
+            metadata=deployment["metadata"],
+            spec=deployment["spec"],
+            # The Deployment is ready only once its pod runs, which needs the CPU nodes.
+            opts=pulumi.ResourceOptions.merge(kube, pulumi.ResourceOptions(depends_on=list(system_nodes))),
         )
         self.register_outputs({"role_arn": self.role.arn})

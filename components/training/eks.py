@@ -127,17 +127,19 @@ class EksTrainingCluster(pulumi.ComponentResource):
             opts=child,
         )
         endpoint = args.endpoint
+        vpc_config: dict[str, Any] = {
+            "subnet_ids": subnet_ids,
+            "endpoint_private_access": True,
+            "endpoint_public_access": endpoint.public,
+        }
+        if endpoint.public:
+            vpc_config["public_access_cidrs"] = list(endpoint.public_access_cidrs)
         self.cluster = aws.eks.Cluster(
             f"{name}-cluster",
             name=cluster_name,
             version=args.version,
             role_arn=cluster_role.arn,
-            vpc_config={
-                "subnet_ids": subnet_ids,
-                "endpoint_private_access": True,
-                "endpoint_public_access": endpoint.public,
-                "public_access_cidrs": list(endpoint.public_access_cidrs) if endpoint.public else None,
-            },
+            vpc_config=vpc_config,
             encryption_config={"provider": {"key_arn": kms_key_arn}, "resources": ["secrets"]},
             enabled_cluster_log_types=list(CONTROL_PLANE_LOG_TYPES),
             access_config={
@@ -217,8 +219,8 @@ class EksTrainingCluster(pulumi.ComponentResource):
             account_id=account_id,
             partition=partition,
             provider=self.provider,
-            # Its Deployment waits for a ready pod, which needs the CPU nodes and their DNS.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=system_groups),
+            system_nodes=system_groups,
+            opts=child,
         )
 
         self.reference = TrainingCluster(
