@@ -12,7 +12,6 @@ from typing import Any
 
 import kubernetes_validate
 from kubernetes_validate.utils import all_versions
-from stackyard.components.training.versions import EKS_VERSIONS
 
 from stackyard.plan.monitor import Registration
 
@@ -38,7 +37,3 @@ def validate(registration: Registration, kubernetes_version: str) -> None:
 
 def kubernetes_registrations(registrations: list[Registration]) -> list[Registration]:
     return [r for r in registrations if r.type.startswith("kubernetes:") and r.custom]
-
-
-def test_every_supported_eks_version_has_a_schema() -> None:
-    assert set(EKS_VERSIONS) <= SHIPPED

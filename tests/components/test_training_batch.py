@@ -158,3 +158,15 @@ def test_platform_builds_training_and_exposes_its_clusters() -> None:
     built.clear()
     record(lambda: built.setdefault("platform", Platform("p", make_spec())), preview=True)
     assert built["platform"].training_clusters == {}
+
+
+def test_reference_prod_stack_plans_its_training_clusters() -> None:
+    from conftest import REPO
+
+    from stackyard.plan import plan_project
+    from stackyard.plan.document import resources_of
+
+    types = [resource["type"] for resource in resources_of(plan_project(REPO, "prod"))]
+    assert types.count("aws:eks/nodeGroup:NodeGroup") == 3
+    assert types.count("aws:batch/jobQueue:JobQueue") == 1
+    assert types.count("kubernetes:core/v1:ResourceQuota") == 2

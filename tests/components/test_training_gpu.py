@@ -116,3 +116,10 @@ def test_service_account_trust_is_scoped_to_one_account() -> None:
         "oidc.eks.eu-west-1.amazonaws.com/id/ABC:sub": "system:serviceaccount:kube-system:aws-node",
         "oidc.eks.eu-west-1.amazonaws.com/id/ABC:aud": "sts.amazonaws.com",
     }
+
+
+def test_every_supported_eks_version_has_a_kubernetes_schema() -> None:
+    from k8s_validation import SHIPPED
+    from stackyard.components.training.versions import EKS_VERSIONS
+
+    assert set(EKS_VERSIONS) <= SHIPPED
