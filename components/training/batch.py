@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -42,7 +41,7 @@ def job_container_properties(job: JobDefinitionSpec) -> str:
     )
 
 
-def retry_on_spot_reclaim() -> dict[str, Any]:
+def retry_on_spot_reclaim() -> aws.batch.JobDefinitionRetryStrategyArgsDict:
     """Retry a job whose instance went away (spot reclaim), never one that failed on its own."""
     return {
         "attempts": 3,

@@ -140,13 +140,16 @@ class EksTrainingCluster(pulumi.ComponentResource):
             version=args.version,
             role_arn=cluster_role.arn,
             vpc_config=vpc_config,
-            encryption_config={"provider": {"key_arn": kms_key_arn}, "resources": ["secrets"]},
+            encryption_config=aws.eks.ClusterEncryptionConfigArgs(
+                provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=kms_key_arn),
+                resources=["secrets"],
+            ),
             enabled_cluster_log_types=list(CONTROL_PLANE_LOG_TYPES),
-            access_config={
-                "authentication_mode": "API",
+            access_config=aws.eks.ClusterAccessConfigArgs(
+                authentication_mode="API",
                 # The identity running `pulumi up` must reach the cluster to create its Kubernetes objects.
-                "bootstrap_cluster_creator_admin_permissions": True,
-            },
+                bootstrap_cluster_creator_admin_permissions=True,
+            ),
             # The core add-ons are created below as managed add-ons, versioned and visible in the plan.
             bootstrap_self_managed_addons=False,
             deletion_protection=context.presets.deletion_protection,

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 from stackyard.components.training import gpu
+from stackyard.components.training.gpu import Taint
 from stackyard.components.training.versions import DEFAULT_EKS_VERSION, EKS_VERSIONS
 
 from stackyard.spec import aws
@@ -63,8 +64,8 @@ class TaintSpec(SpecModel):
         issues.raise_if_any("TaintSpec")
         return self
 
-    def taint(self) -> gpu.Taint:
-        return gpu.Taint(self.key, self.effect, self.value)
+    def taint(self) -> Taint:
+        return Taint(self.key, self.effect, self.value)
 
 
 def _label_issues(labels: dict[str, str]) -> list[tuple[Loc, str]]:
@@ -179,7 +180,7 @@ class NodeGroupSpec(SpecModel):
         return self.min_size if self.desired_size is None else self.desired_size
 
     @property
-    def effective_taints(self) -> list[gpu.Taint]:
+    def effective_taints(self) -> list[Taint]:
         """The taints the group's nodes carry: the GPU taint (unless turned off) and the spec's."""
         default = [gpu.DEFAULT_GPU_TAINT] if self.gpu and self.gpu_taint else []
         return default + [taint.taint() for taint in self.taints]
