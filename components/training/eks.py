@@ -127,13 +127,12 @@ class EksTrainingCluster(pulumi.ComponentResource):
             opts=child,
         )
         endpoint = args.endpoint
-        vpc_config: dict[str, Any] = {
-            "subnet_ids": subnet_ids,
-            "endpoint_private_access": True,
-            "endpoint_public_access": endpoint.public,
-        }
-        if endpoint.public:
-            vpc_config["public_access_cidrs"] = list(endpoint.public_access_cidrs)
+        vpc_config = aws.eks.ClusterVpcConfigArgs(
+            subnet_ids=subnet_ids,
+            endpoint_private_access=True,
+            endpoint_public_access=endpoint.public,
+            public_access_cidrs=list(endpoint.public_access_cidrs) if endpoint.public else None,
+        )
         self.cluster = aws.eks.Cluster(
             f"{name}-cluster",
             name=cluster_name,
