@@ -8,6 +8,8 @@ from stackyard.components.context import StackContext
 from stackyard.components.encryption import Encryption
 from stackyard.components.feature_store.component import FeatureStore
 from stackyard.components.network import Network
+from stackyard.components.refs import TrainingCluster
+from stackyard.components.training.training import Training
 
 from stackyard.spec.stack import StackSpec
 
@@ -32,6 +34,25 @@ class Platform(pulumi.ComponentResource):
             "private_subnet_ids": self.network.private_subnet_ids,
         }
 
+        # --- training (issue 4): built first, registry/serving/monitoring take its cluster refs ---
+        self.training_clusters: dict[str, TrainingCluster] = {}
+        if spec.training is not None:
+            self.training = Training(
+                f"{name}-training",
+                spec.training,
+                context=context,
+                kms_key_arn=self.encryption.key_arn,
+                vpc_id=self.network.vpc_id,
+                subnet_ids=self.network.private_subnet_ids,
+                opts=child,
+            )
+            self.training_clusters = self.training.clusters
+            for key, cluster in self.training_clusters.items():
+                if cluster.cluster_name is not None:
+                    self.outputs[f"training_{key}_cluster_name"] = cluster.cluster_name
+                if cluster.job_queue_arn is not None:
+                    self.outputs[f"training_{key}_job_queue_arn"] = cluster.job_queue_arn
+        # --- end training ---
         # --- feature_store (issue 3) ---
         self.feature_store: FeatureStore | None = None
         if spec.feature_store is not None:
