@@ -123,7 +123,9 @@ def sagemaker_mlflow_policy(
     return _document(statements)
 
 
-def service_account_trust_policy(oidc_provider_arn: str, issuer: str, namespace: str, service_account: str) -> str:
+def service_account_trust_policy(
+    oidc_provider_arn: str, issuer: str, namespace: str, service_account: str
+) -> str:
     """IRSA: only the one service account, with the STS audience, may assume the role."""
     issuer = issuer.removeprefix("https://")
     return _document(

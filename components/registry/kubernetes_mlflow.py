@@ -107,7 +107,11 @@ class KubernetesMlflow(pulumi.ComponentResource):
 
         k8s.core.v1.ServiceAccount(
             f"{name}-service-account",
-            metadata={"name": manifests.SERVICE_ACCOUNT, "namespace": namespace_name, "labels": manifests.labels()},
+            metadata={
+                "name": manifests.SERVICE_ACCOUNT,
+                "namespace": namespace_name,
+                "labels": manifests.labels(),
+            },
             automount_service_account_token=False,
             opts=k8s_opts,
         )
@@ -115,9 +119,9 @@ class KubernetesMlflow(pulumi.ComponentResource):
             f"{name}-refresher",
             metadata={"namespace": namespace_name, "labels": manifests.labels("db-credentials")},
             data={
-                manifests.REFRESHER_SCRIPT: Path(__file__).with_name(manifests.REFRESHER_SCRIPT).read_text(
-                    encoding="utf-8"
-                )
+                manifests.REFRESHER_SCRIPT: Path(__file__)
+                .with_name(manifests.REFRESHER_SCRIPT)
+                .read_text(encoding="utf-8")
             },
             immutable=True,
             opts=k8s_opts,

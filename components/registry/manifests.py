@@ -39,7 +39,11 @@ def mlflow_image(mlflow_version: str | None = None) -> str:
 def service_hosts(service: str, namespace: str, port: int = PORT) -> list[str]:
     """Host headers the server accepts (MLflow rejects others, against DNS rebinding): the
     service's cluster names, and localhost for `kubectl port-forward`. Probes are exempt."""
-    names = [f"{service}.{namespace}", f"{service}.{namespace}.svc", f"{service}.{namespace}.svc.cluster.local"]
+    names = [
+        f"{service}.{namespace}",
+        f"{service}.{namespace}.svc",
+        f"{service}.{namespace}.svc.cluster.local",
+    ]
     return [*names, *(f"{name}:{port}" for name in names), "localhost:*", "127.0.0.1:*"]
 
 
@@ -80,7 +84,9 @@ def _aws_env(role_arn: Any, region: str) -> list[dict[str, Any]]:
     ]
 
 
-def server_args(*, backend_store: Any, artifacts_destination: Any, hosts: list[str], workers: int = 2) -> list[Any]:
+def server_args(
+    *, backend_store: Any, artifacts_destination: Any, hosts: list[str], workers: int = 2
+) -> list[Any]:
     return [
         "server",
         "--host",
@@ -155,7 +161,9 @@ def pod_spec(
         "name": "mlflow",
         "image": image,
         "command": ["mlflow"],
-        "args": server_args(backend_store=backend_store, artifacts_destination=artifacts_destination, hosts=hosts),
+        "args": server_args(
+            backend_store=backend_store, artifacts_destination=artifacts_destination, hosts=hosts
+        ),
         "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
         "env": [*common_env, pgpass_env, {"name": "PYTHONDONTWRITEBYTECODE", "value": "1"}],
         "resources": resources,

@@ -1,8 +1,8 @@
 """`Registry`: model package groups, the artifact bucket, and the experiment tracking server.
 
-    registry = Registry("ml-registry", spec.registry, context=ctx, kms_key_arn=key_arn,
-                        subnet_ids=..., security_group_ids=..., vpc_id=..., clusters=training.clusters)
-    registry.model_package_group_arns["churn"], registry.tracking_uri, registry.artifact_location
+registry = Registry("ml-registry", spec.registry, context=ctx, kms_key_arn=key_arn,
+                    subnet_ids=..., security_group_ids=..., vpc_id=..., clusters=training.clusters)
+registry.model_package_group_arns["churn"], registry.tracking_uri, registry.artifact_location
 """
 
 from __future__ import annotations
@@ -79,9 +79,13 @@ class Registry(pulumi.ComponentResource):
         self.model_package_group_arns = {key: group.arn for key, group in self.model_package_groups.items()}
         self.model_approval_statuses = {model.name: APPROVAL_STATUS[model.approval] for model in args.models}
 
-        self.artifacts = SecureBucket(f"{name}-artifacts", context=context, kms_key_arn=kms_key_arn, opts=child)
+        self.artifacts = SecureBucket(
+            f"{name}-artifacts", context=context, kms_key_arn=kms_key_arn, opts=child
+        )
         # The bucket's id is its name (and, unlike `bucket`, is known to the mock runtime of tests).
-        self.artifact_location = pulumi.Output.concat("s3://", self.artifacts.bucket.id, f"/{ARTIFACT_PREFIX}")
+        self.artifact_location = pulumi.Output.concat(
+            "s3://", self.artifacts.bucket.id, f"/{ARTIFACT_PREFIX}"
+        )
 
         self.tracking = None
         tracking = args.tracking

@@ -82,4 +82,6 @@ class SageMakerMlflow(pulumi.ComponentResource):
         )
         self.tracking_uri = self.server.arn
         self.tracking_server_url = self.server.tracking_server_url
-        self.register_outputs({"tracking_uri": self.tracking_uri, "tracking_server_url": self.tracking_server_url})
+        self.register_outputs(
+            {"tracking_uri": self.tracking_uri, "tracking_server_url": self.tracking_server_url}
+        )

@@ -42,7 +42,16 @@ SAGEMAKER_FIELDS = frozenset(
     {"server_size", "mlflow_version", "automatic_model_registration", "maintenance_window"}
 )
 KUBERNETES_FIELDS = frozenset(
-    {"target", "namespace", "create_namespace", "image", "replicas", "resources", "database", "oidc_provider_arn"}
+    {
+        "target",
+        "namespace",
+        "create_namespace",
+        "image",
+        "replicas",
+        "resources",
+        "database",
+        "oidc_provider_arn",
+    }
 )
 
 
@@ -90,7 +99,9 @@ class ResourcesSpec(SpecModel):
     cpu_request: str = Field(default="500m", description="CPU the scheduler reserves, e.g. 500m.")
     memory_request: str = Field(default="1Gi", description="Memory the scheduler reserves, e.g. 1Gi.")
     cpu_limit: str = Field(default="2", description="Most CPU the server may use.")
-    memory_limit: str = Field(default="2Gi", description="Most memory the server may use before it is killed.")
+    memory_limit: str = Field(
+        default="2Gi", description="Most memory the server may use before it is killed."
+    )
 
     @model_validator(mode="after")
     def _quantities(self) -> ResourcesSpec:
@@ -110,7 +121,9 @@ class DatabaseSpec(SpecModel):
     engine_version: Literal["14", "15", "16", "17"] = Field(
         default="16", description="PostgreSQL major version; RDS applies minor versions automatically."
     )
-    allocated_storage_gb: int = Field(default=20, ge=20, le=65536, description="Initial storage (gp3), in GiB.")
+    allocated_storage_gb: int = Field(
+        default=20, ge=20, le=65536, description="Initial storage (gp3), in GiB."
+    )
     max_allocated_storage_gb: int = Field(
         default=100, ge=20, le=65536, description="Storage autoscaling ceiling, in GiB."
     )
@@ -219,7 +232,9 @@ class TrackingSpec(SpecModel):
             )
         if self.mlflow_version is not None and not MLFLOW_VERSION.match(self.mlflow_version):
             issues.add(
-                "mlflow_version", f"'{self.mlflow_version}' is not an MLflow version like 3.0", self.mlflow_version
+                "mlflow_version",
+                f"'{self.mlflow_version}' is not an MLflow version like 3.0",
+                self.mlflow_version,
             )
         if self.maintenance_window is not None and not MAINTENANCE_WINDOW.match(self.maintenance_window):
             issues.add(
@@ -281,7 +296,10 @@ class RegistrySpec(SectionSpec):
         issues = SpecIssues()
         names = [model.name for model in self.models]
         for name in duplicates(names):
-            issues.add(("models", names.index(name, names.index(name) + 1), "name"), f"model '{name}' is defined twice")
+            issues.add(
+                ("models", names.index(name, names.index(name) + 1), "name"),
+                f"model '{name}' is defined twice",
+            )
         issues.raise_if_any("RegistrySpec")
         return self
 
@@ -314,9 +332,16 @@ class RegistrySpec(SectionSpec):
                     )
         tracking = self.tracking
         if tracking.backend == "kubernetes" and tracking.target is not None:
-            found.extend((("tracking", "target", *loc), message) for loc, message in tracking.target.stack_issues(stack))
+            found.extend(
+                (("tracking", "target", *loc), message)
+                for loc, message in tracking.target.stack_issues(stack)
+            )
             network = stack.network
-            if network.mode == "create" and not network.internet_gateway and "secretsmanager" not in network.vpc_endpoints:
+            if (
+                network.mode == "create"
+                and not network.internet_gateway
+                and "secretsmanager" not in network.vpc_endpoints
+            ):
                 found.append(
                     (
                         ("tracking", "backend"),
