@@ -3,10 +3,14 @@ network and to the capabilities it builds on."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pulumi
 from stackyard.components.context import StackContext
 from stackyard.components.encryption import Encryption
 from stackyard.components.network import Network
+from stackyard.components.refs import TrainingCluster
+from stackyard.components.registry.registry import Registry
 
 from stackyard.spec.stack import StackSpec
 
@@ -30,4 +34,27 @@ class Platform(pulumi.ComponentResource):
             "vpc_id": self.network.vpc_id,
             "private_subnet_ids": self.network.private_subnet_ids,
         }
+
+        # --- registry (issue 5) ---
+        self.registry: Registry | None = None
+        if spec.registry is not None:
+            # The training block exposes its clusters as `training_clusters` (name -> TrainingCluster).
+            clusters: Mapping[str, TrainingCluster] = getattr(self, "training_clusters", {})
+            self.registry = Registry(
+                f"{name}-registry",
+                spec.registry,
+                context=context,
+                kms_key_arn=self.encryption.key_arn,
+                subnet_ids=self.network.private_subnet_ids,
+                security_group_ids=self.network.security_group_ids,
+                vpc_id=self.network.vpc_id,
+                clusters=clusters,
+                opts=child,
+            )
+            self.outputs["model_package_group_arns"] = self.registry.model_package_group_arns
+            self.outputs["model_approval_statuses"] = self.registry.model_approval_statuses
+            self.outputs["artifact_location"] = self.registry.artifact_location
+            if self.registry.tracking_uri is not None:
+                self.outputs["tracking_uri"] = self.registry.tracking_uri
+        # --- end registry ---
         self.register_outputs(self.outputs)
