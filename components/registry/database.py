@@ -9,10 +9,10 @@ plan or the Pulumi state. The MLflow pod reads it at run time with its own role
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+from pulumi_aws.rds.outputs import InstanceMasterUserSecret
 from stackyard.components.context import StackContext
 from stackyard.components.registry.spec import DatabaseSpec
 
@@ -21,7 +21,7 @@ DATABASE_NAME = "mlflow"
 USERNAME = "mlflow"
 
 
-def _secret_arn(secrets: Sequence[Any] | None) -> str | None:
+def _secret_arn(secrets: Sequence[InstanceMasterUserSecret] | None) -> str | None:
     # RDS always returns the managed secret; only the mock runtime of tests leaves it empty.
     return secrets[0].secret_arn if secrets else None
 
@@ -30,7 +30,7 @@ class MlflowDatabase(pulumi.ComponentResource):
     instance: aws.rds.Instance
     security_group: aws.ec2.SecurityGroup
     address: pulumi.Output[str]
-    secret_arn: pulumi.Output[str]
+    secret_arn: pulumi.Output[str | None]
 
     def __init__(
         self,

@@ -7,6 +7,7 @@ registry.model_package_group_arns["churn"], registry.tracking_uri, registry.arti
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
 import pulumi
@@ -22,6 +23,11 @@ from stackyard.components.registry.spec import RegistrySpec
 ARTIFACT_PREFIX = "mlflow"
 APPROVAL_STATUS = {"manual": "PendingManualApproval", "automatic": "Approved"}
 """The status a new model version is registered with, per the model's approval mode."""
+
+
+def _reader_policy(readers: Sequence[str], values: list[str]) -> str:
+    group_arn, partition = values
+    return iam.model_group_reader_policy(group_arn, readers, partition)
 
 
 class Registry(pulumi.ComponentResource):
@@ -64,14 +70,12 @@ class Registry(pulumi.ComponentResource):
                 opts=child,
             )
             if model.readers:
-                readers = list(model.readers)
+                readers = tuple(model.readers)
                 aws.sagemaker.ModelPackageGroupPolicy(
                     f"{group_name}-readers",
                     model_package_group_name=group.model_package_group_name,
                     resource_policy=pulumi.Output.all(group.arn, partition.partition).apply(
-                        lambda values, readers=readers: iam.model_group_reader_policy(
-                            values[0], readers, values[1]
-                        )
+                        functools.partial(_reader_policy, readers)
                     ),
                     opts=child,
                 )
