@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
@@ -501,3 +502,25 @@ def _mlflow_version() -> str:
     from importlib.metadata import version
 
     return version("mlflow")
+
+
+def test_reference_stacks_and_quickstart_plan_their_registry() -> None:
+    from conftest import REPO
+
+    from stackyard.plan import plan_project
+
+    def resources(directory: Path, stack: str) -> list[dict[str, Any]]:
+        document = plan_project(directory, stack)
+        return [step["newState"] for step in document["steps"]]
+
+    prod = resources(REPO, "prod")
+    (server,) = [r for r in prod if r["type"] == "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer"]
+    assert server["protect"] is True
+    assert server["inputs"]["trackingServerName"] == "mlplatform-prod-mlflow"
+    assert [
+        r["inputs"]["modelPackageGroupName"] for r in prod if r["type"].endswith("ModelPackageGroupPolicy")
+    ] == ["mlplatform-prod-churn"]
+    quickstart = resources(REPO / "examples" / "quickstart", "dev")
+    types = {r["type"] for r in quickstart}
+    assert "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer" in types
+    assert "aws:sagemaker/modelPackageGroup:ModelPackageGroup" in types
