@@ -9,6 +9,7 @@ from stackyard.components.encryption import Encryption
 from stackyard.components.feature_store.component import FeatureStore
 from stackyard.components.network import Network
 from stackyard.components.refs import TrainingCluster
+from stackyard.components.registry.registry import Registry
 from stackyard.components.training.training import Training
 
 from stackyard.spec.stack import StackSpec
@@ -66,4 +67,24 @@ class Platform(pulumi.ComponentResource):
             self.outputs.update(self.feature_store.outputs)
         # --- end feature_store ---
 
+        # --- registry (issue 5) ---
+        self.registry: Registry | None = None
+        if spec.registry is not None:
+            self.registry = Registry(
+                f"{name}-registry",
+                spec.registry,
+                context=context,
+                kms_key_arn=self.encryption.key_arn,
+                subnet_ids=self.network.private_subnet_ids,
+                security_group_ids=self.network.security_group_ids,
+                vpc_id=self.network.vpc_id,
+                clusters=self.training_clusters,
+                opts=child,
+            )
+            self.outputs["model_package_group_arns"] = self.registry.model_package_group_arns
+            self.outputs["model_approval_statuses"] = self.registry.model_approval_statuses
+            self.outputs["artifact_location"] = self.registry.artifact_location
+            if self.registry.tracking_uri is not None:
+                self.outputs["tracking_uri"] = self.registry.tracking_uri
+        # --- end registry ---
         self.register_outputs(self.outputs)

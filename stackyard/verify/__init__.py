@@ -1,0 +1,1 @@
+"""Post-deploy checks: prove that what a stack stood up works (`stackyard verify ...`)."""

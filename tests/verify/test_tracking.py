@@ -1,0 +1,151 @@
+"""`stackyard verify tracking` against a real `mlflow server` on 127.0.0.1 (SQLite backend store,
+proxied local artifacts, as the Kubernetes backend serves them), and against a stopped one."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from stackyard.commands.verify import app
+from stackyard.verify.tracking import VerificationFailed, verify_tracking
+
+STARTUP_TIMEOUT = 60
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_healthy(uri: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"mlflow server exited with {server.returncode}:\n{log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{uri}/health", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"mlflow server not healthy after {STARTUP_TIMEOUT}s:\n{log.read_text()[-2000:]}")
+
+
+@pytest.fixture(scope="module")
+def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("mlflow")
+    port = _free_port()
+    uri = f"http://127.0.0.1:{port}"
+    log = root / "server.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "mlflow",
+                "server",
+                "--backend-store-uri",
+                f"sqlite:///{root / 'mlflow.db'}",
+                "--serve-artifacts",
+                "--artifacts-destination",
+                str(root / "artifacts"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                "1",
+            ],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            cwd=root,
+            # The server's background job runner is not under test and slows its start.
+            env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
+        )
+    try:
+        _wait_healthy(uri, server, log)
+        yield uri
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def test_every_step_passes_and_cleans_up(mlflow_server: str) -> None:
+    from mlflow.entities import ViewType
+    from mlflow.tracking import MlflowClient
+
+    result = CliRunner().invoke(app, ["tracking", "--uri", mlflow_server])
+
+    assert result.exit_code == 0, result.output
+    for step in ("reach server", "create experiment", "start run", "log run", "read back", "register model"):
+        assert f"✓ {step}:" in result.output
+    assert "✓ clean up: deleted registered model stackyard-verify-" in result.output
+    assert f"tracking server at {mlflow_server} works" in result.output
+    client = MlflowClient(tracking_uri=mlflow_server)
+    assert client.search_registered_models() == []
+    remaining = client.search_experiments(view_type=ViewType.ACTIVE_ONLY)
+    assert [e.name for e in remaining if e.name.startswith("stackyard-verify-")] == []
+    deleted = client.search_experiments(view_type=ViewType.DELETED_ONLY)
+    assert any(e.name.startswith("stackyard-verify-") for e in deleted)  # soft-deleted, as documented
+
+
+def test_a_failing_step_stops_with_its_reason_and_still_cleans_up(
+    mlflow_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlflow.entities import ViewType
+    from mlflow.tracking import MlflowClient
+
+    def refuse(self: MlflowClient, *args: object, **kwargs: object) -> None:
+        raise RuntimeError("registry is read-only\nsecond line of detail")
+
+    monkeypatch.setattr(MlflowClient, "create_registered_model", refuse)
+    passed: list[str] = []
+
+    with pytest.raises(VerificationFailed) as failure:
+        verify_tracking(mlflow_server, on_pass=lambda step, detail: passed.append(step))
+
+    assert failure.value.step == "register model"
+    assert failure.value.message == "register model: registry is read-only"
+    assert failure.value.exit_code == 1
+    assert passed == ["reach server", "create experiment", "start run", "log run", "read back"]
+    active = MlflowClient(tracking_uri=mlflow_server).search_experiments(view_type=ViewType.ACTIVE_ONLY)
+    assert [e.name for e in active if e.name.startswith("stackyard-verify-")] == []
+
+
+def test_a_stopped_server_is_one_clear_line_and_exit_1() -> None:
+    port = _free_port()  # nothing listens there once the probe socket is closed
+
+    result = CliRunner().invoke(app, ["tracking", "--uri", f"http://127.0.0.1:{port}", "--timeout", "2"])
+
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"✗ reach server: cannot reach http://127.0.0.1:{port}:")
+    assert "refused" in lines[0].lower()
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("uri", ["sqlite:///mlflow.db", "mlflow.example.com", "./mlruns"])
+def test_a_uri_that_is_not_a_server_is_bad_input(uri: str) -> None:
+    result = CliRunner().invoke(app, ["tracking", "--uri", uri])
+
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"✗ '{uri}' is not a tracking server URI: expected http(s)://host[:port], a SageMaker MLflow "
+        "tracking server ARN, or databricks"
+    )
