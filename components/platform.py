@@ -30,4 +30,29 @@ class Platform(pulumi.ComponentResource):
             "vpc_id": self.network.vpc_id,
             "private_subnet_ids": self.network.private_subnet_ids,
         }
+
+        # --- serving (issue 6) ---
+        self.serving = None
+        if spec.serving is not None:
+            from stackyard.components.serving.component import Serving
+            from stackyard.components.serving.kserve import cluster_gpu_taints
+
+            # Registry and training wire in their own blocks; until they exist these are empty.
+            registry = getattr(self, "registry", None)
+            training = getattr(self, "training", None)
+            self.serving = Serving(
+                f"{name}-serving",
+                spec.serving,
+                context=context,
+                kms_key_arn=self.encryption.key_arn,
+                subnet_ids=self.network.private_subnet_ids,
+                security_group_ids=self.network.security_group_ids,
+                model_package_group_names=getattr(registry, "model_package_group_names", None),
+                clusters=getattr(training, "clusters", None),
+                gpu_taints=cluster_gpu_taints(spec.training),
+                opts=child,
+            )
+            self.outputs.update({f"serving_{key}": value for key, value in self.serving.outputs.items()})
+        # --- end serving ---
+
         self.register_outputs(self.outputs)

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
-
 from stackyard.components.serving import images
+
 from stackyard.spec import aws
 from stackyard.spec.base import Loc, SectionSpec, SpecIssues, SpecModel, duplicates
 from stackyard.spec.common import KubernetesTargetSpec
@@ -57,7 +57,9 @@ class ModelSourceSpec(SpecModel):
     def _one_source(self) -> ModelSourceSpec:
         issues = SpecIssues()
         if bool(self.package_group) == bool(self.s3_uri):
-            issues.add("package_group", "give either package_group (with version) or s3_uri, not both or neither")
+            issues.add(
+                "package_group", "give either package_group (with version) or s3_uri, not both or neither"
+            )
         if self.package_group:
             if self.version is None:
                 issues.add("version", "a model package source needs the version to deploy")
@@ -221,9 +223,7 @@ class ServerlessSpec(SpecModel):
     memory_mb: Literal[1024, 2048, 3072, 4096, 5120, 6144] = Field(
         default=2048, description="Memory of each concurrent invocation, 1024-6144 MB in 1024 MB steps."
     )
-    max_concurrency: int = Field(
-        default=10, ge=1, le=200, description="Most concurrent invocations (1-200)."
-    )
+    max_concurrency: int = Field(default=10, ge=1, le=200, description="Most concurrent invocations (1-200).")
 
 
 class DataCaptureSpec(SpecModel):
@@ -273,7 +273,9 @@ class RolloutSpec(SpecModel):
 class KServeSpec(SpecModel):
     """A KServe InferenceService on a Kubernetes cluster."""
 
-    target: KubernetesTargetSpec = Field(description="The cluster: an EKS cluster of this stack, or a kubeconfig.")
+    target: KubernetesTargetSpec = Field(
+        description="The cluster: an EKS cluster of this stack, or a kubeconfig."
+    )
     namespace: str = Field(
         description="Namespace the InferenceService runs in (it must exist, e.g. a team namespace)."
     )
@@ -285,7 +287,9 @@ class KServeSpec(SpecModel):
     gpus: int = Field(default=0, ge=0, le=16, description="NVIDIA GPUs per replica (requests = limits).")
     cpu: str = Field(default="1", description="CPU per replica, a Kubernetes quantity ('2', '500m').")
     memory: str = Field(default="4Gi", description="Memory per replica, a Kubernetes quantity ('16Gi').")
-    min_replicas: int = Field(default=1, ge=0, le=100, description="Fewest replicas (0 scales to zero).")
+    min_replicas: int = Field(
+        default=1, ge=1, le=100, description="Fewest replicas (raw deployments do not scale to zero)."
+    )
     max_replicas: int = Field(default=1, ge=1, le=100, description="Most replicas.")
     service_account: str | None = Field(
         default=None, description="Service account with read access to the model's S3 location (IRSA)."
@@ -375,7 +379,9 @@ class EndpointSpec(SpecModel):
         if self.container is not None:
             issues.extend(("container",), self.container.framework_issues())
         elif self.model.s3_uri:
-            issues.add("container", "an S3 model artifact needs a container (framework and version, or image)")
+            issues.add(
+                "container", "an S3 model artifact needs a container (framework and version, or image)"
+            )
         if self.serverless is not None:
             if self.autoscaling is not None:
                 issues.add(
@@ -480,7 +486,10 @@ class ServingSpec(SectionSpec):
                     )
                 )
             if endpoint.kserve is not None:
-                issues += [((*at, "kserve", "target", *loc), m) for loc, m in endpoint.kserve.target.stack_issues(stack)]
+                issues += [
+                    ((*at, "kserve", "target", *loc), m)
+                    for loc, m in endpoint.kserve.target.stack_issues(stack)
+                ]
             if endpoint.backend != "sagemaker":
                 continue
             if endpoint.rollout.blue_green and getattr(stack, "monitoring", None) is None:
@@ -513,7 +522,9 @@ def _floor_issues(endpoint: EndpointSpec, at: Loc, floor: int, environment: str)
     issues: list[tuple[Loc, str]] = []
     reason = f"{environment} endpoints run at least {floor} instances"
     if endpoint.autoscaling is not None and endpoint.autoscaling.min_instances < floor:
-        issues.append(((*at, "autoscaling", "min_instances"), f"{reason} (got {endpoint.autoscaling.min_instances})"))
+        issues.append(
+            ((*at, "autoscaling", "min_instances"), f"{reason} (got {endpoint.autoscaling.min_instances})")
+        )
     if endpoint.initial_instance_count is not None and endpoint.initial_instance_count < floor:
         issues.append(((*at, "initial_instance_count"), f"{reason} (got {endpoint.initial_instance_count})"))
     return issues
