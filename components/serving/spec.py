@@ -464,7 +464,7 @@ class ServingSpec(SectionSpec):
     def required_services(self) -> set[str]:
         services: set[str] = set()
         if self.sagemaker_endpoints:
-            services |= {"sagemaker", "sagemaker-runtime", "iam"}
+            services |= {"sagemaker", "sagemaker-runtime"}
             if any(endpoint.autoscaling for endpoint in self.sagemaker_endpoints):
                 services.add("application-autoscaling")
         return services
