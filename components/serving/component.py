@@ -45,13 +45,13 @@ class Serving(pulumi.ComponentResource):
         """`model_package_group_names`: registry model name -> its model package group's name or ARN.
         `clusters`: the training section's clusters (for KServe on a stack EKS cluster);
         `gpu_taints`: cluster name -> the taints of its GPU node groups (see `cluster_gpu_taints`)."""
-        super().__init__("stackyard:serving:Serving", name, None, opts)
         groups = dict(model_package_group_names or {})
         missing = sorted(
             {e.model.package_group for e in args.sagemaker_endpoints if e.model.package_group} - set(groups)
         )
         if missing:
             raise ValueError(f"no model package group given for registry model(s): {', '.join(missing)}")
+        super().__init__("stackyard:serving:Serving", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
         self.capture_bucket = None

@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 
 IMAGE_SCOPE = "inference"
+_PY_VERSION = re.compile(r"^py\d+$")
 
 # An ECR image: <registry account>.dkr.ecr.<region>.<dns suffix>/<repository>[:tag|@digest].
 _ECR_IMAGE = re.compile(
@@ -94,7 +95,7 @@ def base_framework_versions(framework: str, version: str) -> tuple[str, ...]:
     entry = versions.get(resolved, {})
     if "repository" in entry or "registries" in entry:
         return ()
-    return tuple(key for key in entry if key != "version_aliases" and not key.startswith("py"))
+    return tuple(key for key in entry if key != "version_aliases" and not _PY_VERSION.match(key))
 
 
 def default_python_version(framework: str, version: str) -> str | None:
