@@ -145,9 +145,9 @@ class KServeEndpoint(pulumi.ComponentResource):
         tolerations: Sequence[Mapping[str, str]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("stackyard:serving:KServeEndpoint", name, None, opts)
         if args.backend != "kserve" or args.kserve is None:
             raise ValueError(f"endpoint '{args.name}' is not a KServe endpoint")
+        super().__init__("stackyard:serving:KServeEndpoint", name, None, opts)
         manifest = inference_service(context, args, tolerations)
         self.inference_service = k8s.apiextensions.CustomResource(
             f"{name}-isvc",

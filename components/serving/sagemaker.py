@@ -94,7 +94,6 @@ class SageMakerEndpoint(pulumi.ComponentResource):
         capture_bucket_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("stackyard:serving:SageMakerEndpoint", name, None, opts)
         if args.backend != "sagemaker":
             raise ValueError(f"endpoint '{args.name}' has backend '{args.backend}', not 'sagemaker'")
         if args.model.package_group and model_package_group_name is None:
@@ -107,6 +106,7 @@ class SageMakerEndpoint(pulumi.ComponentResource):
             raise ValueError(
                 f"endpoint '{args.name}' captures data: pass capture_bucket_name and capture_bucket_arn"
             )
+        super().__init__("stackyard:serving:SageMakerEndpoint", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         region = context.region
         partition = naming.partition_of(region)

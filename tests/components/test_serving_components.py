@@ -556,3 +556,30 @@ def test_platform_builds_serving_and_exports_its_outputs() -> None:
         "type": "CAPACITY_PERCENT",
         "value": 20,
     }
+
+
+# --- the reference stacks and the quickstart ---
+
+
+@pytest.mark.parametrize(
+    "path", ["stacks/dev.yaml", "stacks/prod.yaml", "examples/quickstart/Pulumi.dev.yaml"]
+)
+def test_reference_specs_have_valid_serving_sections(path: str) -> None:
+    from conftest import REPO
+
+    from stackyard.spec.loader import load_spec_file
+
+    spec = load_spec_file(REPO / path)
+    assert spec.serving is not None and spec.serving.endpoints
+
+
+def test_quickstart_plans_its_endpoint() -> None:
+    from conftest import REPO
+
+    from stackyard.plan import plan_project
+
+    plan = plan_project(REPO / "examples/quickstart", "dev")
+    states = [step["newState"] for step in plan["steps"]]
+    endpoints = [s for s in states if s["type"] == ENDPOINT_TYPE]
+    assert len(endpoints) == 1
+    assert endpoints[0]["inputs"]["name"] == "quickstart-dev-demo"
