@@ -9,7 +9,8 @@ with automatic rollback on the endpoint's alarms when the spec asks for canary o
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -35,7 +36,9 @@ def has_local_storage(instance_type: str) -> bool:
     return "d" in match["suffix"] or match["family"] in _LOCAL_STORAGE_FAMILIES
 
 
-def deployment_config(rollout: RolloutSpec, alarm_names: list[str]) -> dict[str, Any] | None:
+def deployment_config(
+    rollout: RolloutSpec, alarm_names: list[str]
+) -> aws.sagemaker.EndpointDeploymentConfigArgsDict | None:
     """The endpoint's blue/green policy, or None for SageMaker's default (all at once once the new
     fleet is healthy)."""
     if not rollout.blue_green:
@@ -57,10 +60,13 @@ def deployment_config(rollout: RolloutSpec, alarm_names: list[str]) -> dict[str,
     }
     if rollout.maximum_execution_timeout_seconds is not None:
         policy["maximum_execution_timeout_in_seconds"] = rollout.maximum_execution_timeout_seconds
-    return {
-        "blue_green_update_policy": policy,
-        "auto_rollback_configuration": {"alarms": [{"alarm_name": name} for name in alarm_names]},
-    }
+    return cast(
+        aws.sagemaker.EndpointDeploymentConfigArgsDict,
+        {
+            "blue_green_update_policy": policy,
+            "auto_rollback_configuration": {"alarms": [{"alarm_name": name} for name in alarm_names]},
+        },
+    )
 
 
 class SageMakerEndpoint(pulumi.ComponentResource):
@@ -86,8 +92,8 @@ class SageMakerEndpoint(pulumi.ComponentResource):
         *,
         context: StackContext,
         kms_key_arn: pulumi.Input[str],
-        subnet_ids: pulumi.Input[list[str]],
-        security_group_ids: pulumi.Input[list[str]],
+        subnet_ids: pulumi.Input[Sequence[str]],
+        security_group_ids: pulumi.Input[Sequence[str]],
         account_id: pulumi.Input[str],
         model_package_group_name: pulumi.Input[str] | None = None,
         capture_bucket_name: pulumi.Input[str] | None = None,
@@ -137,7 +143,7 @@ class SageMakerEndpoint(pulumi.ComponentResource):
         )
         role_policy = aws.iam.RolePolicy(f"{name}-role-policy", role=self.role.id, policy=policy, opts=child)
 
-        container: dict[str, pulumi.Input[Any]] = {
+        container: aws.sagemaker.ModelPrimaryContainerArgsDict = {
             "mode": "SingleModel",
             "environment": dict(args.environment),
         }
@@ -181,7 +187,7 @@ class SageMakerEndpoint(pulumi.ComponentResource):
         config_args: dict[str, Any] = {"production_variants": [variant]}
         if args.instance_type is None or not has_local_storage(args.instance_type):
             config_args["kms_key_arn"] = kms_key_arn
-        if capture:
+        if capture and capture_bucket_name is not None:
             self.data_capture_s3_uri = pulumi.Output.concat("s3://", capture_bucket_name, f"/{prefix}")
             config_args["data_capture_config"] = {
                 "enable_capture": True,

@@ -71,7 +71,7 @@ class ModelSourceSpec(SpecModel):
                     "'latest-approved' cannot be known when the plan is made; give the approved version "
                     "number to deploy (deploying or rolling back is then a one-line, reviewed change)",
                 )
-            elif self.version < 1:
+            elif isinstance(self.version, int) and self.version < 1:
                 issues.add("version", "model package versions start at 1", self.version)
         elif self.version is not None:
             issues.add("version", "version is only used with package_group")
