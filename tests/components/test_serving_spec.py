@@ -310,3 +310,28 @@ def test_section_alone_validates_without_a_stack() -> None:
         {"endpoints": [endpoint(model={"package_group": "churn", "version": 2})]}
     )
     assert spec.endpoints[0].model.version == 2
+
+
+def test_the_sagemaker_sdk_is_imported_only_for_framework_containers() -> None:
+    """Importing the SDK costs over a second: a spec with explicit images must not pay for it."""
+    import subprocess
+    import sys
+
+    program = (
+        "import sys\n"
+        "from stackyard.spec.loader import validate\n"
+        f"base = {BASE_FOR_SUBPROCESS!r}\n"
+        "validate({**base, 'serving': {'endpoints': [{'name': 'churn', 'model': {'s3_uri': 's3://models-bucket/m.tar.gz'},\n"
+        "    'container': {'image': '123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn:1'},\n"
+        "    'instance_type': 'ml.m5.xlarge'}]}})\n"
+        "assert 'sagemaker' not in sys.modules, 'sagemaker imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", program], check=True)
+
+
+BASE_FOR_SUBPROCESS = {
+    "project": "demo",
+    "environment": "dev",
+    "region": "eu-west-1",
+    "tags": {"owner": "ml-platform", "cost_center": "cc-1042", "data_classification": "internal"},
+}
