@@ -66,6 +66,7 @@ def execution_role_policy(
     image_repository_arns: Sequence[str],
     capture_bucket_arn: str | None,
     capture_prefix: str | None,
+    in_vpc: bool = True,
 ) -> str:
     """The role's inline policy.
 
@@ -75,7 +76,7 @@ def execution_role_policy(
     - the image: pull from its ECR repository (for AWS's Deep Learning Containers that repository
       is in AWS's registry account); `ecr:GetAuthorizationToken` has no resource-level permissions;
     - the endpoint's log group, the stack key, its own prefix of the data capture bucket;
-    - network interfaces in the stack's subnets (see VPC_ACTIONS).
+    - network interfaces in the stack's subnets (see VPC_ACTIONS), unless serverless (no VPC).
     """
     statements: list[dict[str, Any]] = []
     if model_s3_uri:
@@ -141,9 +142,10 @@ def execution_role_policy(
                 "Resource": f"{capture_bucket_arn}/{capture_prefix}/*",
             }
         )
-    statements.append(
-        {"Sid": "AttachToStackSubnets", "Effect": "Allow", "Action": VPC_ACTIONS, "Resource": "*"}
-    )
+    if in_vpc:
+        statements.append(
+            {"Sid": "AttachToStackSubnets", "Effect": "Allow", "Action": VPC_ACTIONS, "Resource": "*"}
+        )
     return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
 
 

@@ -139,6 +139,7 @@ class SageMakerEndpoint(pulumi.ComponentResource):
                 image_repository_arns=iam.pullable_repositories(partition, region, values[0], image_uri),
                 capture_bucket_arn=values[2],
                 capture_prefix=prefix if capture else None,
+                in_vpc=args.serverless is None,
             )
         )
         role_policy = aws.iam.RolePolicy(f"{name}-role-policy", role=self.role.id, policy=policy, opts=child)
@@ -164,7 +165,10 @@ class SageMakerEndpoint(pulumi.ComponentResource):
             name=model_physical_name,
             execution_role_arn=self.role.arn,
             primary_container=container,
-            vpc_config={"subnets": subnet_ids, "security_group_ids": security_group_ids},
+            # Serverless endpoints cannot join a VPC (AWS's feature exclusions; the spec makes that explicit).
+            vpc_config=None
+            if args.serverless
+            else {"subnets": subnet_ids, "security_group_ids": security_group_ids},
             enable_network_isolation=args.network_isolation,
             tags=context.tags_for(f"{name}-model"),
             # CreateModel checks that the role can pull the image and read the artifact: the

@@ -397,6 +397,20 @@ class EndpointSpec(SpecModel):
                     ("rollout", "strategy"),
                     "canary and linear rollouts need instances; serverless endpoints deploy all at once",
                 )
+            # AWS's serverless feature exclusions: no VPC, network isolation or data capture. The
+            # secure defaults are turned off in the spec, not silently, so the trade-off is reviewed.
+            if self.network_isolation:
+                issues.add(
+                    "network_isolation",
+                    "serverless endpoints run outside the VPC and without network isolation: "
+                    "set network_isolation: false, or use an instance type",
+                )
+            if self.data_capture.enabled:
+                issues.add(
+                    ("data_capture", "enabled"),
+                    "serverless endpoints cannot capture data: set data_capture.enabled: false, "
+                    "or use an instance type",
+                )
         elif self.instance_type is None:
             issues.add("instance_type", "give an instance type (e.g. ml.m5.xlarge) or serverless")
         elif self.instance_type not in aws.sagemaker_instance_types():

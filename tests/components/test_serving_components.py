@@ -265,8 +265,14 @@ def test_serverless_endpoints_have_no_instances(dev_context: StackContext) -> No
             "container": {"framework": "sklearn", "version": "1.2-1"},
             "serverless": {"memory_mb": 3072, "max_concurrency": 5},
             "data_capture": {"enabled": False},
+            "network_isolation": False,
         },
     )
+    model = plan.named("sv-small-model").inputs
+    assert "vpcConfig" not in model
+    assert model["enableNetworkIsolation"] is False
+    policy = json.loads(plan.named("sv-small-role-policy").inputs["policy"])
+    assert "AttachToStackSubnets" not in {s["Sid"] for s in policy["Statement"]}
     variant = plan.named("sv-small-config").inputs["productionVariants"][0]
     assert variant == {
         "variantName": "AllTraffic",

@@ -112,6 +112,8 @@ def test_a_serverless_endpoint_with_autoscaling_and_an_instance_type_is_rejected
     bad = endpoint(
         serverless={"memory_mb": 2048},
         autoscaling={"min_instances": 1, "max_instances": 2, "target_invocations_per_instance": 50},
+        network_isolation=False,
+        data_capture={"enabled": False},
     )
     assert issues(serving={"endpoints": [bad]}) == [
         (
@@ -121,6 +123,21 @@ def test_a_serverless_endpoint_with_autoscaling_and_an_instance_type_is_rejected
         (
             "serving.endpoints[0].instance_type",
             "a serverless endpoint has no instance type: remove one of them",
+        ),
+    ]
+
+
+def test_serverless_endpoints_opt_out_of_what_aws_does_not_offer_them_explicitly() -> None:
+    bad = endpoint(instance_type=None, serverless={})
+    assert issues(serving={"endpoints": [bad]}) == [
+        (
+            "serving.endpoints[0].network_isolation",
+            "serverless endpoints run outside the VPC and without network isolation: "
+            "set network_isolation: false, or use an instance type",
+        ),
+        (
+            "serving.endpoints[0].data_capture.enabled",
+            "serverless endpoints cannot capture data: set data_capture.enabled: false, or use an instance type",
         ),
     ]
 
@@ -225,7 +242,13 @@ def test_prod_endpoints_run_at_least_two_instances() -> None:
                         "target_invocations_per_instance": 50,
                     },
                 ),
-                endpoint(name="serverless", instance_type=None, serverless={}),
+                endpoint(
+                    name="serverless",
+                    instance_type=None,
+                    serverless={},
+                    network_isolation=False,
+                    data_capture={"enabled": False},
+                ),
             ]
         },
     )
