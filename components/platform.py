@@ -1,17 +1,19 @@
 """`Platform`: one environment built from a `StackSpec`, each capability wired to the shared key,
-network and to the capabilities it builds on."""
+network and to the capabilities it builds on.
+
+Order matters only through references: training first (registry, serving and monitoring take
+its clusters), then the feature store, the registry (serving takes its model package groups),
+serving, and monitoring last (it watches what serving and training made).
+"""
 
 from __future__ import annotations
 
 import pulumi
+
 from stackyard.components.context import StackContext
 from stackyard.components.encryption import Encryption
-from stackyard.components.feature_store.component import FeatureStore
 from stackyard.components.network import Network
-from stackyard.components.refs import TrainingCluster
-from stackyard.components.registry.registry import Registry
-from stackyard.components.training.training import Training
-
+from stackyard.components.refs import ServedEndpoint, TrainingCluster
 from stackyard.spec.stack import StackSpec
 
 
@@ -28,16 +30,17 @@ class Platform(pulumi.ComponentResource):
         self.network = Network(
             f"{name}-network", spec.network, context=context, kms_key_arn=self.encryption.key_arn, opts=child
         )
-
         self.outputs: dict[str, pulumi.Input[object]] = {
             "kms_key_arn": self.encryption.key_arn,
             "vpc_id": self.network.vpc_id,
             "private_subnet_ids": self.network.private_subnet_ids,
         }
-
-        # --- training (issue 4): built first, registry/serving/monitoring take its cluster refs ---
+        # Capability modules are imported only when their section is in the spec: a stack without
+        # Kubernetes never loads pulumi-kubernetes, one without framework containers never sagemaker.
         self.training_clusters: dict[str, TrainingCluster] = {}
         if spec.training is not None:
+            from stackyard.components.training.training import Training
+
             self.training = Training(
                 f"{name}-training",
                 spec.training,
@@ -53,10 +56,10 @@ class Platform(pulumi.ComponentResource):
                     self.outputs[f"training_{key}_cluster_name"] = cluster.cluster_name
                 if cluster.job_queue_arn is not None:
                     self.outputs[f"training_{key}_job_queue_arn"] = cluster.job_queue_arn
-        # --- end training ---
-        # --- feature_store (issue 3) ---
-        self.feature_store: FeatureStore | None = None
+
         if spec.feature_store is not None:
+            from stackyard.components.feature_store.component import FeatureStore
+
             self.feature_store = FeatureStore(
                 f"{name}-feature-store",
                 spec.feature_store,
@@ -65,11 +68,11 @@ class Platform(pulumi.ComponentResource):
                 opts=child,
             )
             self.outputs.update(self.feature_store.outputs)
-        # --- end feature_store ---
 
-        # --- registry (issue 5) ---
-        self.registry: Registry | None = None
+        model_package_groups: dict[str, pulumi.Output[str]] = {}
         if spec.registry is not None:
+            from stackyard.components.registry.registry import Registry
+
             self.registry = Registry(
                 f"{name}-registry",
                 spec.registry,
@@ -81,10 +84,47 @@ class Platform(pulumi.ComponentResource):
                 clusters=self.training_clusters,
                 opts=child,
             )
+            model_package_groups = self.registry.model_package_group_arns
             self.outputs["model_package_group_arns"] = self.registry.model_package_group_arns
             self.outputs["model_approval_statuses"] = self.registry.model_approval_statuses
             self.outputs["artifact_location"] = self.registry.artifact_location
             if self.registry.tracking_uri is not None:
                 self.outputs["tracking_uri"] = self.registry.tracking_uri
-        # --- end registry ---
+
+        self.endpoints: dict[str, ServedEndpoint] = {}
+        if spec.serving is not None:
+            from stackyard.components.serving.component import Serving
+
+            self.serving = Serving(
+                f"{name}-serving",
+                spec.serving,
+                context=context,
+                kms_key_arn=self.encryption.key_arn,
+                subnet_ids=self.network.private_subnet_ids,
+                security_group_ids=self.network.security_group_ids,
+                model_package_group_names=model_package_groups,
+                clusters=self.training_clusters,
+                opts=child,
+            )
+            self.endpoints = self.serving.endpoints
+            self.outputs.update({f"serving_{key}": value for key, value in self.serving.outputs.items()})
+
+        if spec.monitoring is not None and spec.monitoring.enabled:
+            from stackyard.components.monitoring.component import Monitoring
+
+            self.monitoring = Monitoring(
+                f"{name}-monitoring",
+                spec.monitoring,
+                context=context,
+                kms_key_arn=self.encryption.key_arn,
+                endpoints=self.endpoints,
+                training_clusters=self.training_clusters,
+                subnet_ids=self.network.private_subnet_ids,
+                security_group_ids=self.network.security_group_ids,
+                opts=child,
+            )
+            self.outputs["alarm_topic_arn"] = self.monitoring.topic_arn
+            if self.monitoring.dashboard is not None:
+                self.outputs["dashboard_name"] = self.monitoring.dashboard.dashboard_name
+
         self.register_outputs(self.outputs)

@@ -1,0 +1,162 @@
+"""`KServeEndpoint`: a KServe InferenceService on the stack's EKS cluster or an existing cluster.
+
+The manifest is built by plain functions (tested without Pulumi, its pod fragments validated
+against the Kubernetes schemas) and created as a typed `apiextensions.CustomResource`, so the
+offline plan and the policies see every field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+from stackyard.components.context import StackContext
+from stackyard.components.serving.spec import EndpointSpec
+
+API_VERSION = "serving.kserve.io/v1beta1"
+KIND = "InferenceService"
+GPU_RESOURCE = "nvidia.com/gpu"
+
+DEFAULT_GPU_TOLERATIONS = ({"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"},)
+"""What GPU pods tolerate when the cluster's taints are not known: the taint EKS GPU node groups
+(and the NVIDIA device plugin's own toleration) use."""
+
+# EKS's API spells taint effects in upper snake case; Kubernetes in camel case.
+_EFFECTS = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute", "PREFER_NO_SCHEDULE": "PreferNoSchedule"}
+
+
+def tolerations_for(taints: Sequence[Mapping[str, Any]] | None) -> list[dict[str, str]]:
+    """Tolerations matching GPU node taints ({key, value?, effect}); the default GPU toleration when
+    there are none to match."""
+    if not taints:
+        return [dict(toleration) for toleration in DEFAULT_GPU_TOLERATIONS]
+    tolerations = []
+    for taint in taints:
+        effect = str(taint.get("effect") or "NoSchedule")
+        toleration = {"key": str(taint["key"]), "effect": _EFFECTS.get(effect, effect)}
+        value = taint.get("value")
+        toleration |= {"operator": "Equal", "value": str(value)} if value else {"operator": "Exists"}
+        if toleration not in tolerations:
+            tolerations.append(toleration)
+    return tolerations
+
+
+def cluster_gpu_taints(training: Any) -> dict[str, list[dict[str, Any]]]:
+    """The taints of each EKS cluster's GPU node groups in a training section, read duck-typed
+    (`clusters[].name`, `clusters[].node_groups[].taints[]` with key/value/effect; a node group
+    counts as GPU when it says `gpu` or has a GPU taint), for `Serving(gpu_taints=...)`."""
+    taints: dict[str, list[dict[str, Any]]] = {}
+    for cluster in getattr(training, "clusters", None) or []:
+        if getattr(cluster, "backend", "eks") != "eks":
+            continue
+        found: list[dict[str, Any]] = []
+        for group in getattr(cluster, "node_groups", None) or []:
+            group_taints = [_as_dict(taint) for taint in getattr(group, "taints", None) or []]
+            is_gpu = bool(getattr(group, "gpu", False)) or any(
+                t.get("key") == GPU_RESOURCE for t in group_taints
+            )
+            if is_gpu:
+                found += [taint for taint in group_taints if taint not in found]
+        taints[str(cluster.name)] = found
+    return taints
+
+
+def _as_dict(taint: Any) -> dict[str, Any]:
+    if isinstance(taint, Mapping):
+        return dict(taint)
+    return {key: getattr(taint, key, None) for key in ("key", "value", "effect")}
+
+
+def predictor_resources(endpoint: EndpointSpec) -> dict[str, dict[str, str]]:
+    """Requests equal limits (guaranteed QoS); GPUs can only be requested as limits anyway."""
+    assert endpoint.kserve is not None
+    settings = endpoint.kserve
+    amounts = {"cpu": settings.cpu, "memory": settings.memory}
+    if settings.gpus:
+        amounts[GPU_RESOURCE] = str(settings.gpus)
+    return {"requests": dict(amounts), "limits": dict(amounts)}
+
+
+def inference_service(
+    context: StackContext, endpoint: EndpointSpec, tolerations: Sequence[Mapping[str, str]] | None
+) -> dict[str, Any]:
+    """The InferenceService manifest. Raw deployment mode: plain Deployments and an HPA, no Knative
+    needed on the cluster. Tolerations only for GPU predictors, so CPU models stay off GPU nodes."""
+    settings = endpoint.kserve
+    assert settings is not None and endpoint.model.s3_uri
+    model: dict[str, Any] = {
+        "modelFormat": {"name": settings.model_format},
+        "storageUri": endpoint.model.s3_uri,
+        "resources": predictor_resources(endpoint),
+    }
+    if settings.runtime_version:
+        model["runtimeVersion"] = settings.runtime_version
+    if endpoint.environment:
+        model["env"] = [{"name": key, "value": value} for key, value in sorted(endpoint.environment.items())]
+    predictor: dict[str, Any] = {
+        "minReplicas": settings.min_replicas,
+        "maxReplicas": settings.max_replicas,
+        "model": model,
+    }
+    if settings.service_account:
+        predictor["serviceAccountName"] = settings.service_account
+    if settings.gpus:
+        predictor["tolerations"] = [dict(t) for t in (tolerations or tolerations_for(None))]
+    labels = {
+        "app.kubernetes.io/name": endpoint.name,
+        "app.kubernetes.io/part-of": context.name_prefix,
+        "app.kubernetes.io/managed-by": "stackyard",
+    }
+    return {
+        "apiVersion": API_VERSION,
+        "kind": KIND,
+        "metadata": {
+            "name": endpoint.name,
+            "namespace": settings.namespace,
+            "labels": labels,
+            "annotations": {"serving.kserve.io/deploymentMode": "RawDeployment"},
+        },
+        "spec": {"predictor": predictor},
+    }
+
+
+def cluster_url(endpoint: EndpointSpec) -> str:
+    """The in-cluster address of the InferenceService (KServe serves it under its own name)."""
+    assert endpoint.kserve is not None
+    return f"http://{endpoint.name}.{endpoint.kserve.namespace}.svc.cluster.local"
+
+
+class KServeEndpoint(pulumi.ComponentResource):
+    """One InferenceService. `inference_service` is the custom resource."""
+
+    inference_service: k8s.apiextensions.CustomResource
+    endpoint_name: pulumi.Output[str]
+    invocation_url: str
+
+    def __init__(
+        self,
+        name: str,
+        args: EndpointSpec,
+        *,
+        context: StackContext,
+        provider: k8s.Provider,
+        tolerations: Sequence[Mapping[str, str]] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        if args.backend != "kserve" or args.kserve is None:
+            raise ValueError(f"endpoint '{args.name}' is not a KServe endpoint")
+        super().__init__("stackyard:serving:KServeEndpoint", name, None, opts)
+        manifest = inference_service(context, args, tolerations)
+        self.inference_service = k8s.apiextensions.CustomResource(
+            f"{name}-isvc",
+            api_version=manifest["apiVersion"],
+            kind=manifest["kind"],
+            metadata=manifest["metadata"],
+            spec=manifest["spec"],
+            opts=pulumi.ResourceOptions(parent=self, provider=provider),
+        )
+        self.endpoint_name = pulumi.Output.from_input(f"{args.kserve.namespace}/{args.name}")
+        self.invocation_url = cluster_url(args)
+        self.register_outputs({"endpoint_name": self.endpoint_name, "invocation_url": self.invocation_url})
