@@ -6,6 +6,7 @@ from __future__ import annotations
 import pulumi
 from stackyard.components.context import StackContext
 from stackyard.components.encryption import Encryption
+from stackyard.components.monitoring.component import Monitoring
 from stackyard.components.network import Network
 
 from stackyard.spec.stack import StackSpec
@@ -30,4 +31,26 @@ class Platform(pulumi.ComponentResource):
             "vpc_id": self.network.vpc_id,
             "private_subnet_ids": self.network.private_subnet_ids,
         }
+        # --- monitoring (built last: it watches what serving and training made) ---------------
+        # Serving hands over `.endpoints: dict[str, ServedEndpoint]`, training
+        # `.clusters: dict[str, TrainingCluster]` (components/refs.py); read with getattr so this
+        # block stands whether or not those capabilities are in the spec.
+        self.monitoring: Monitoring | None = None
+        if spec.monitoring is not None and spec.monitoring.enabled:
+            self.monitoring = Monitoring(
+                f"{name}-monitoring",
+                spec.monitoring,
+                context=context,
+                kms_key_arn=self.encryption.key_arn,
+                endpoints=getattr(getattr(self, "serving", None), "endpoints", None),
+                training_clusters=getattr(getattr(self, "training", None), "clusters", None),
+                subnet_ids=self.network.private_subnet_ids,
+                security_group_ids=self.network.security_group_ids,
+                opts=child,
+            )
+            self.outputs["alarm_topic_arn"] = self.monitoring.topic_arn
+            if self.monitoring.dashboard is not None:
+                self.outputs["dashboard_name"] = self.monitoring.dashboard.dashboard_name
+        # --- end monitoring --------------------------------------------------------------------
+
         self.register_outputs(self.outputs)
