@@ -565,9 +565,9 @@ def _check_arguments(
     security_group_ids: object,
 ) -> None:
     """What the spec's own validation cannot know: the resources serving and training handed over."""
-    problems: list[str] = []
     if not spec.enabled:
-        problems.append("the monitoring spec is disabled (enabled: false); do not build Monitoring")
+        raise ValueError("Monitoring: the monitoring spec is disabled (enabled: false); do not build Monitoring")
+    problems: list[str] = []
     if (subnet_ids is None) != (security_group_ids is None):
         problems.append("give both subnet_ids and security_group_ids, or neither")
     for path in spec.retraining:
