@@ -73,7 +73,8 @@ def _close(loop: asyncio.AbstractEventLoop) -> None:
 
     executor = getattr(loop, "_default_executor", None)
     if isinstance(executor, concurrent.futures.ThreadPoolExecutor):
-        for _ in executor._threads:
+        # A copy: submitting may start a thread, which changes the set while it is iterated.
+        for _ in list(executor._threads):
             executor.submit(_close_thread_loop)
     loop.run_until_complete(loop.shutdown_default_executor())
     asyncio.set_event_loop(None)
