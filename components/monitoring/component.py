@@ -333,12 +333,12 @@ class Monitoring(pulumi.ComponentResource):
             ),
             opts=self._child,
         )
-        baseline_config: dict[str, Any] | None = None
+        baseline_config: aws.sagemaker.DataQualityJobDefinitionDataQualityBaselineConfigArgsDict | None = None
         if settings.baseline is not None:
             baseline_config = {"constraints_resource": {"s3_uri": settings.baseline.constraints_s3_uri}}
             if settings.baseline.statistics_s3_uri:
                 baseline_config["statistics_resource"] = {"s3_uri": settings.baseline.statistics_s3_uri}
-        network: dict[str, Any] = {
+        network: aws.sagemaker.DataQualityJobDefinitionNetworkConfigArgsDict = {
             "enable_inter_container_traffic_encryption": True,
             "enable_network_isolation": True,
         }
@@ -405,7 +405,7 @@ class Monitoring(pulumi.ComponentResource):
         if target_spec.sagemaker_pipeline:
             pipeline = target_spec.sagemaker_pipeline
             target: pulumi.Output[PipelineTarget | BatchTarget] = pulumi.Output.from_input(
-                PipelineTarget(pipeline)  # type: ignore[arg-type]
+                PipelineTarget(pipeline)
             )
             target_arns = pulumi.Output.all(self._account_id, self._partition).apply(
                 lambda v: [pipeline_arn(context.region, v[0], pipeline, v[1])]
@@ -566,7 +566,9 @@ def _check_arguments(
 ) -> None:
     """What the spec's own validation cannot know: the resources serving and training handed over."""
     if not spec.enabled:
-        raise ValueError("Monitoring: the monitoring spec is disabled (enabled: false); do not build Monitoring")
+        raise ValueError(
+            "Monitoring: the monitoring spec is disabled (enabled: false); do not build Monitoring"
+        )
     problems: list[str] = []
     if (subnet_ids is None) != (security_group_ids is None):
         problems.append("give both subnet_ids and security_group_ids, or neither")
