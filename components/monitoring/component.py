@@ -19,31 +19,15 @@ from stackyard.components._bucket import SecureBucket
 from stackyard.components.context import StackContext
 from stackyard.components.monitoring import alarms as alarm_defs
 from stackyard.components.monitoring.dashboard import ClusterPanel, EndpointPanel, dashboard_body
-from stackyard.components.monitoring.iam import service_trust_policy
-from stackyard.components.monitoring.model_monitor import (
-    PROCESSING_INPUT,
-    PROCESSING_OUTPUT,
-    analyzer_image,
-    monitor_role_policy,
-)
-from stackyard.components.monitoring.retraining import (
-    BatchTarget,
-    PipelineTarget,
-    alarm_event_pattern,
-    drift_event_pattern,
-    pipeline_arn,
-    start_execution_policy,
-    state_machine_definition,
-    state_machine_policy,
-)
-from stackyard.components.monitoring.spec import MonitoringSpec, RetrainingSpec
+from stackyard.components.monitoring.data_quality import DataQualityMonitor
+from stackyard.components.monitoring.retraining_path import RetrainingPath
+from stackyard.components.monitoring.spec import MonitoringSpec
 from stackyard.components.refs import ServedEndpoint, TrainingCluster, endpoint_alarm_name
 
 DEFAULT_VARIANT = "AllTraffic"
 """The variant name SageMaker's SDK gives a single-variant endpoint, used when serving names none."""
 REPORT_RETENTION_DAYS = 400
 """Model Monitor reports are kept a little over a year, for year-on-year drift comparisons."""
-RETRAINING_LOG_RETENTION_DAYS = 365
 
 
 def _short_hash(value: str) -> str:
@@ -94,9 +78,8 @@ class Monitoring(pulumi.ComponentResource):
     training_alarms: dict[str, aws.cloudwatch.MetricAlarm]
     dashboard: aws.cloudwatch.Dashboard | None
     reports_bucket: SecureBucket | None
-    data_quality_jobs: dict[str, aws.sagemaker.DataQualityJobDefinition]
-    monitoring_schedules: dict[str, aws.sagemaker.MonitoringSchedule]
-    state_machines: dict[str, aws.sfn.StateMachine]
+    data_quality: dict[str, DataQualityMonitor]
+    retraining: dict[str, RetrainingPath]
 
     def __init__(
         self,
@@ -113,7 +96,7 @@ class Monitoring(pulumi.ComponentResource):
     ) -> None:
         endpoints = dict(endpoints or {})
         clusters = dict(training_clusters or {})
-        _check_arguments(args, endpoints, clusters, subnet_ids, security_group_ids)
+        _check_arguments(args, endpoints)
         super().__init__("stackyard:monitoring:Monitoring", name, None, opts)
         self._name = name
         self._context = context
@@ -140,14 +123,47 @@ class Monitoring(pulumi.ComponentResource):
             for key, cluster in sorted(clusters.items()):
                 self._training_alarms(key, cluster)
         self.reports_bucket = None
-        self.data_quality_jobs = {}
-        self.monitoring_schedules = {}
+        self.data_quality = {}
         for key, endpoint in monitored.items():
-            if args.data_quality_for(key).enabled and endpoint.data_capture_s3_uri is not None:
-                self._data_quality(key, endpoint, subnet_ids, security_group_ids)
-        self.state_machines = {}
-        for path in args.retraining:
-            self._retraining(path, clusters)
+            if not args.data_quality_for(key).enabled:
+                continue
+            if endpoint.data_capture_s3_uri is None:
+                pulumi.log.warn(
+                    f"endpoint '{key}' captures no data: no Model Monitor data quality for it", self
+                )
+                continue
+            self.data_quality[key] = DataQualityMonitor(
+                f"{name}-{key}-data-quality",
+                args.data_quality_for(key),
+                context=context,
+                endpoint_key=key,
+                endpoint=endpoint,
+                kms_key_arn=kms_key_arn,
+                # An S3 bucket's id is its name (and, unlike `bucket`, always set once created).
+                reports_uri=pulumi.Output.concat("s3://", self._reports().bucket.id, f"/data-quality/{key}"),
+                account_id=self._account_id,
+                partition=self._partition,
+                subnet_ids=subnet_ids,
+                security_group_ids=security_group_ids,
+                opts=self._child,
+            )
+        self.retraining = {
+            path.name: RetrainingPath(
+                f"{name}-retrain-{path.name}",
+                path,
+                context=context,
+                topic_arn=self.topic_arn,
+                kms_key_arn=kms_key_arn,
+                account_id=self._account_id,
+                partition=self._partition,
+                schedule_arns={
+                    endpoint: self.data_quality[endpoint].schedule.arn for endpoint in path.triggers.drift
+                },
+                batch_cluster=clusters.get(path.target.batch_cluster) if path.target.batch_cluster else None,
+                opts=self._child,
+            )
+            for path in args.retraining
+        }
         self.dashboard = self._dashboard(endpoints, clusters) if args.dashboard else None
 
         self.register_outputs(
@@ -155,7 +171,7 @@ class Monitoring(pulumi.ComponentResource):
                 "topic_arn": self.topic_arn,
                 "health_alarm_names": {key: alarm.alarm_name for key, alarm in self.health_alarms.items()},
                 "dashboard_name": self.dashboard.dashboard_name if self.dashboard else None,
-                "state_machine_arns": {key: machine.arn for key, machine in self.state_machines.items()},
+                "state_machine_arns": {key: path.state_machine.arn for key, path in self.retraining.items()},
             }
         )
 
@@ -280,6 +296,7 @@ class Monitoring(pulumi.ComponentResource):
     # -- Model Monitor ---------------------------------------------------------------------------
 
     def _reports(self) -> SecureBucket:
+        """One bucket for every endpoint's reports, created with the first monitor that needs it."""
         if self.reports_bucket is None:
             self.reports_bucket = SecureBucket(
                 f"{self._name}-reports",
@@ -289,226 +306,6 @@ class Monitoring(pulumi.ComponentResource):
                 opts=self._child,
             )
         return self.reports_bucket
-
-    def _data_quality(
-        self,
-        key: str,
-        endpoint: ServedEndpoint,
-        subnet_ids: pulumi.Input[Sequence[str]] | None,
-        security_group_ids: pulumi.Input[Sequence[str]] | None,
-    ) -> None:
-        settings = self._spec.data_quality_for(key)
-        context = self._context
-        prefix = f"{self._name}-{key}-data-quality"
-        physical = context.physical_name(f"{key}-data-quality", max_length=63)
-        image = analyzer_image(context.region)
-        # An S3 bucket's id is its name (and, unlike `bucket`, always set once created).
-        output_uri = pulumi.Output.concat("s3://", self._reports().bucket.id, f"/data-quality/{key}")
-        baseline_uris = settings.baseline.uris if settings.baseline else []
-
-        role = aws.iam.Role(
-            f"{prefix}-role",
-            assume_role_policy=self._account_id.apply(
-                lambda account: service_trust_policy("sagemaker.amazonaws.com", account)
-            ),
-            tags=self._tags(f"{prefix}-role"),
-            opts=self._child,
-        )
-        policy = aws.iam.RolePolicy(
-            f"{prefix}-access",
-            role=role.id,
-            policy=pulumi.Output.all(
-                endpoint.data_capture_s3_uri, output_uri, self._key_arn, self._account_id, self._partition
-            ).apply(
-                lambda v: monitor_role_policy(
-                    capture_uri=v[0],
-                    output_uri=v[1],
-                    baseline_uris=baseline_uris,
-                    key_arn=v[2],
-                    region=context.region,
-                    account_id=v[3],
-                    image_uri=image,
-                    partition=v[4],
-                )
-            ),
-            opts=self._child,
-        )
-        baseline_config: aws.sagemaker.DataQualityJobDefinitionDataQualityBaselineConfigArgsDict | None = None
-        if settings.baseline is not None:
-            baseline_config = {"constraints_resource": {"s3_uri": settings.baseline.constraints_s3_uri}}
-            if settings.baseline.statistics_s3_uri:
-                baseline_config["statistics_resource"] = {"s3_uri": settings.baseline.statistics_s3_uri}
-        network: aws.sagemaker.DataQualityJobDefinitionNetworkConfigArgsDict = {
-            "enable_inter_container_traffic_encryption": True,
-            "enable_network_isolation": True,
-        }
-        if subnet_ids is not None and security_group_ids is not None:
-            network["vpc_config"] = {"subnets": subnet_ids, "security_group_ids": security_group_ids}
-        job = aws.sagemaker.DataQualityJobDefinition(
-            f"{prefix}-job",
-            name=physical,
-            role_arn=role.arn,
-            data_quality_app_specification={"image_uri": image},
-            data_quality_baseline_config=baseline_config,
-            data_quality_job_input={
-                "endpoint_input": {
-                    "endpoint_name": endpoint.endpoint_name,
-                    "local_path": PROCESSING_INPUT,
-                    "s3_input_mode": "File",
-                    "s3_data_distribution_type": "FullyReplicated",
-                }
-            },
-            data_quality_job_output_config={
-                "kms_key_id": self._key_arn,
-                "monitoring_outputs": {
-                    "s3_output": {
-                        "s3_uri": output_uri,
-                        "local_path": PROCESSING_OUTPUT,
-                        "s3_upload_mode": "EndOfJob",
-                    }
-                },
-            },
-            job_resources={
-                "cluster_config": {
-                    "instance_count": settings.instance_count,
-                    "instance_type": settings.instance_type,
-                    "volume_size_in_gb": settings.volume_size_gb,
-                    "volume_kms_key_id": self._key_arn,
-                }
-            },
-            network_config=network,
-            stopping_condition={"max_runtime_in_seconds": settings.max_runtime_minutes * 60},
-            tags=self._tags(f"{prefix}-job"),
-            # SageMaker checks the role's access when the definition is created.
-            opts=pulumi.ResourceOptions.merge(self._child, pulumi.ResourceOptions(depends_on=[policy])),
-        )
-        self.data_quality_jobs[key] = job
-        self.monitoring_schedules[key] = aws.sagemaker.MonitoringSchedule(
-            f"{prefix}-schedule",
-            name=physical,
-            monitoring_schedule_config={
-                "monitoring_type": "DataQuality",
-                "monitoring_job_definition_name": job.name,
-                "schedule_config": {"schedule_expression": settings.schedule_expression},
-            },
-            tags=self._tags(f"{prefix}-schedule"),
-            opts=self._child,
-        )
-
-    # -- retraining ------------------------------------------------------------------------------
-
-    def _retraining(self, path: RetrainingSpec, clusters: Mapping[str, TrainingCluster]) -> None:
-        context = self._context
-        prefix = f"{self._name}-retrain-{path.name}"
-        physical = context.physical_name(f"retrain-{path.name}", max_length=80)
-        target_spec = path.target
-        if target_spec.sagemaker_pipeline:
-            pipeline = target_spec.sagemaker_pipeline
-            target: pulumi.Output[PipelineTarget | BatchTarget] = pulumi.Output.from_input(
-                PipelineTarget(pipeline)
-            )
-            target_arns = pulumi.Output.all(self._account_id, self._partition).apply(
-                lambda v: [pipeline_arn(context.region, v[0], pipeline, v[1])]
-            )
-        else:
-            cluster = clusters[str(target_spec.batch_cluster)]
-            job_name = context.physical_name(f"retrain-{path.name}", max_length=128)
-            target = pulumi.Output.all(cluster.job_queue_arn, cluster.job_definition_arn).apply(
-                lambda v: BatchTarget(job_queue_arn=v[0], job_definition_arn=v[1], job_name=job_name)
-            )
-            target_arns = pulumi.Output.all(cluster.job_queue_arn, cluster.job_definition_arn).apply(list)
-
-        logs = aws.cloudwatch.LogGroup(
-            f"{prefix}-logs",
-            name=f"/aws/vendedlogs/states/{physical}",
-            retention_in_days=RETRAINING_LOG_RETENTION_DAYS,
-            kms_key_id=self._key_arn,
-            tags=self._tags(f"{prefix}-logs"),
-            opts=self._child,
-        )
-        role = aws.iam.Role(
-            f"{prefix}-role",
-            assume_role_policy=self._account_id.apply(
-                lambda account: service_trust_policy("states.amazonaws.com", account)
-            ),
-            tags=self._tags(f"{prefix}-role"),
-            opts=self._child,
-        )
-        policy = aws.iam.RolePolicy(
-            f"{prefix}-access",
-            role=role.id,
-            policy=pulumi.Output.all(target, target_arns, self.topic.arn, self._key_arn).apply(
-                lambda v: state_machine_policy(v[0], target_arns=v[1], topic_arn=v[2], key_arn=v[3])
-            ),
-            opts=self._child,
-        )
-        budget = path.budget
-        machine = aws.sfn.StateMachine(
-            f"{prefix}-budget",
-            name=physical,
-            role_arn=role.arn,
-            definition=pulumi.Output.all(target, self.topic.arn).apply(
-                lambda v: state_machine_definition(path.name, v[0], budget.max_runs, budget.period_days, v[1])
-            ),
-            logging_configuration={
-                "log_destination": pulumi.Output.concat(logs.arn, ":*"),
-                "include_execution_data": True,
-                "level": "ALL",
-            },
-            encryption_configuration={
-                "type": "CUSTOMER_MANAGED_KMS_KEY",
-                "kms_key_id": self._key_arn,
-                "kms_data_key_reuse_period_seconds": 300,
-            },
-            tags=self._tags(f"{prefix}-budget"),
-            # Step Functions checks the role may deliver logs when the machine is created.
-            opts=pulumi.ResourceOptions.merge(self._child, pulumi.ResourceOptions(depends_on=[policy])),
-        )
-        self.state_machines[path.name] = machine
-
-        events_role = aws.iam.Role(
-            f"{prefix}-events-role",
-            assume_role_policy=self._account_id.apply(
-                lambda account: service_trust_policy("events.amazonaws.com", account)
-            ),
-            tags=self._tags(f"{prefix}-events-role"),
-            opts=self._child,
-        )
-        aws.iam.RolePolicy(
-            f"{prefix}-events-start",
-            role=events_role.id,
-            policy=machine.arn.apply(start_execution_policy),
-            opts=self._child,
-        )
-        patterns: dict[str, pulumi.Input[str]] = {}
-        if path.triggers.drift:
-            schedule_arns = [self.monitoring_schedules[endpoint].arn for endpoint in path.triggers.drift]
-            patterns["drift"] = pulumi.Output.all(*schedule_arns).apply(
-                lambda arns: json.dumps(drift_event_pattern(list(arns)), sort_keys=True)
-            )
-        if path.triggers.alarms:
-            names = [
-                endpoint_alarm_name(context, endpoint, kind)
-                for endpoint, kind in path.triggers.alarm_references()
-            ]
-            patterns["alarms"] = json.dumps(alarm_event_pattern(names), sort_keys=True)
-        for trigger, pattern in patterns.items():
-            rule = aws.cloudwatch.EventRule(
-                f"{prefix}-{trigger}",
-                name=context.physical_name(f"retrain-{path.name}-{trigger}", max_length=64),
-                description=f"Retraining {path.name}: {trigger} asks the budget check for a run",
-                event_pattern=pattern,
-                tags=self._tags(f"{prefix}-{trigger}"),
-                opts=self._child,
-            )
-            aws.cloudwatch.EventTarget(
-                f"{prefix}-{trigger}-target",
-                rule=rule.name,
-                # The budget check, never the target itself: every run passes through it.
-                arn=machine.arn,
-                role_arn=events_role.arn,
-                opts=self._child,
-            )
 
     # -- dashboard -------------------------------------------------------------------------------
 
@@ -560,18 +357,13 @@ class Monitoring(pulumi.ComponentResource):
 def _check_arguments(
     spec: MonitoringSpec,
     endpoints: Mapping[str, ServedEndpoint],
-    clusters: Mapping[str, TrainingCluster],
-    subnet_ids: object,
-    security_group_ids: object,
 ) -> None:
-    """What the spec's own validation cannot know: the resources serving and training handed over."""
+    """What the spec's own validation cannot know: the endpoints serving handed over."""
     if not spec.enabled:
         raise ValueError(
             "Monitoring: the monitoring spec is disabled (enabled: false); do not build Monitoring"
         )
     problems: list[str] = []
-    if (subnet_ids is None) != (security_group_ids is None):
-        problems.append("give both subnet_ids and security_group_ids, or neither")
     for path in spec.retraining:
         for endpoint in path.triggers.drift:
             served = endpoints.get(endpoint)
@@ -593,13 +385,5 @@ def _check_arguments(
         for endpoint, _kind in path.triggers.alarm_references():
             if endpoint not in endpoints:
                 problems.append(f"retraining {path.name}: no endpoint '{endpoint}' was given to monitor")
-        cluster_key = path.target.batch_cluster
-        if cluster_key is not None:
-            cluster = clusters.get(cluster_key)
-            if cluster is None or cluster.job_queue_arn is None or cluster.job_definition_arn is None:
-                problems.append(
-                    f"retraining {path.name}: training cluster '{cluster_key}' with a Batch job queue and "
-                    "job definition was not given"
-                )
     if problems:
         raise ValueError("Monitoring: " + "; ".join(problems))

@@ -141,6 +141,8 @@ def test_resource_counts(plan: RecordedPlan) -> None:
         ALARM: 16,
         "aws:cloudwatch/compositeAlarm:CompositeAlarm": 2,
         "stackyard:storage:SecureBucket": 1,
+        "stackyard:monitoring:DataQualityMonitor": 1,
+        "stackyard:monitoring:RetrainingPath": 2,
         "aws:iam/role:Role": 5,
         "aws:iam/rolePolicy:RolePolicy": 5,
         "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition": 1,
@@ -155,11 +157,22 @@ def test_resource_counts(plan: RecordedPlan) -> None:
 
 def test_every_child_is_parented_and_tagged(plan: RecordedPlan) -> None:
     component = plan.named("mon")
-    bucket = plan.of_type("stackyard:storage:SecureBucket")[0]
+    parents = {component.urn} | {
+        nested.urn
+        for nested in plan
+        if nested.type
+        in (
+            "stackyard:storage:SecureBucket",
+            "stackyard:monitoring:DataQualityMonitor",
+            "stackyard:monitoring:RetrainingPath",
+        )
+    }
     for registration in plan:
         if registration.type in ("pulumi:pulumi:Stack", "stackyard:monitoring:Monitoring"):
             continue
-        assert registration.parent in (component.urn, bucket.urn), registration.name
+        assert registration.parent in parents, registration.name
+        if registration.type.startswith("stackyard:monitoring:"):
+            assert registration.parent == component.urn
         if "tags" in registration.inputs:
             assert registration.inputs["tags"]["owner"] == "ml-platform"
             assert registration.inputs["tags"]["Name"] == registration.name
@@ -417,6 +430,18 @@ def test_dashboard_names_every_endpoint(plan: RecordedPlan) -> None:
     ("change", "message"),
     [
         (
+            {
+                "retraining": [
+                    {
+                        "name": "r1",
+                        "triggers": {"alarms": ["churn:health"]},
+                        "target": {"batch_cluster": "gpu"},
+                    }
+                ]
+            },
+            "RetrainingPath r1: training cluster 'gpu' with a Batch job queue and job definition was not given",
+        ),
+        (
             {"enabled": False},
             "Monitoring: the monitoring spec is disabled (enabled: false); do not build Monitoring",
         ),
@@ -430,12 +455,17 @@ def test_dashboard_names_every_endpoint(plan: RecordedPlan) -> None:
         ),
         (
             {
+                "endpoints": {},
                 "retraining": [
-                    {"name": "r1", "triggers": {"drift": ["nope"]}, "target": {"batch_cluster": "gpu"}}
-                ]
+                    {
+                        "name": "r1",
+                        "triggers": {"drift": ["nope", "vision"]},
+                        "target": {"sagemaker_pipeline": "p"},
+                    }
+                ],
             },
-            "Monitoring: retraining r1: no endpoint 'nope' was given to monitor; retraining r1: training cluster "
-            "'gpu' with a Batch job queue and job definition was not given",
+            "Monitoring: retraining r1: no endpoint 'nope' was given to monitor; retraining r1: endpoint 'vision' "
+            "captures no data, so Model Monitor cannot find drift: turn on its data capture",
         ),
     ],
 )
@@ -465,3 +495,11 @@ def test_reference_stacks_plan_with_monitoring(directory: str, stack: str, webho
     key = next(state for state in states if state["type"] == "aws:kms/key:Key")
     # The topic is encrypted with the stack's own key (known only once the key exists).
     assert key["urn"] in topic["propertyDependencies"]["kmsMasterKeyId"]
+
+
+def test_endpoints_without_data_capture_get_alarms_but_no_model_monitor() -> None:
+    plan = record(build(DEV, {**SPEC, "endpoints": {}, "retraining": []}))
+    assert [m.name for m in plan.of_type("stackyard:monitoring:DataQualityMonitor")] == [
+        "mon-churn-data-quality"
+    ]
+    assert plan.named("mon-vision-latency-p99").inputs["dimensions"]["EndpointName"] == "demo-dev-vision"
