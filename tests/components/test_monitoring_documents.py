@@ -318,3 +318,19 @@ def test_split_s3_uri() -> None:
     assert split_s3_uri("s3://b") == ("b", "")
     with pytest.raises(ValueError, match="not an S3 URI"):
         split_s3_uri("https://b/a")
+
+
+@pytest.mark.parametrize(
+    "objectives",
+    [
+        ObjectivesSpec(),
+        ObjectivesSpec(gpus=2, min_invocations_per_hour=0),
+        ObjectivesSpec(min_invocations_per_hour=0),
+    ],
+)
+def test_the_alarms_made_are_the_kinds_the_spec_accepts_as_triggers(objectives: ObjectivesSpec) -> None:
+    from stackyard.components.monitoring.spec import ENDPOINT_ALARM_KINDS, alarm_kinds
+
+    made = [alarm.kind for alarm in endpoint_alarms("ep", "v", objectives)]
+    assert [*made, "health"] == alarm_kinds(objectives)
+    assert set(made) <= set(ENDPOINT_ALARM_KINDS)
