@@ -515,3 +515,11 @@ def alarm_kinds(objectives: ObjectivesSpec) -> list[str]:
         kinds += ["gpu-utilization", "gpu-memory-utilization"]
     kinds.append("health")
     return kinds
+
+
+def endpoint_is_monitored(stack: Any, endpoint: str) -> bool:
+    """Whether monitoring creates the endpoint's alarms, so serving knows whether its blue/green
+    rollback may name them (`refs.rollback_alarm_names`): no monitoring section, monitoring off or
+    the endpoint opted out all mean no alarms."""
+    monitoring = getattr(stack, "monitoring", None)
+    return isinstance(monitoring, MonitoringSpec) and monitoring.endpoint_enabled(endpoint)

@@ -314,3 +314,16 @@ def test_alarm_kinds_follow_the_objectives_and_include_the_rollback_alarms() -> 
         "gpu-memory-utilization",
         "health",
     ]
+
+
+def test_serving_can_ask_whether_an_endpoint_has_rollback_alarms() -> None:
+    from stackyard.components.monitoring.spec import endpoint_is_monitored
+
+    monitoring = MonitoringSpec.model_validate(
+        {"notifications": NOTIFY, "endpoints": {"legacy": {"enabled": False}}}
+    )
+    assert endpoint_is_monitored(SimpleNamespace(monitoring=monitoring), "churn")
+    assert not endpoint_is_monitored(SimpleNamespace(monitoring=monitoring), "legacy")
+    assert not endpoint_is_monitored(SimpleNamespace(monitoring=None), "churn")
+    off = MonitoringSpec.model_validate({"enabled": False})
+    assert not endpoint_is_monitored(SimpleNamespace(monitoring=off), "churn")
