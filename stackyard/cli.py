@@ -10,7 +10,7 @@ import click
 import typer
 
 from stackyard import __version__
-from stackyard.commands import diff, plan, schema, validate
+from stackyard.commands import check, diff, plan, rules, schema, validate, verify
 from stackyard.errors import ExitCode, UserError
 
 app = typer.Typer(
@@ -43,6 +43,9 @@ app.command("plan")(plan.command)
 app.command("validate")(validate.command)
 app.command("schema")(schema.command)
 app.command("diff")(diff.command)
+app.command("check")(check.command)
+app.command("rules")(rules.command)
+app.add_typer(verify.app, name="verify")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
+from stackyard.components.monitoring.spec import endpoint_is_monitored
 from stackyard.components.serving import images
 
 from stackyard.spec import aws
@@ -506,12 +507,13 @@ class ServingSpec(SectionSpec):
                 ]
             if endpoint.backend != "sagemaker":
                 continue
-            if endpoint.rollout.blue_green and getattr(stack, "monitoring", None) is None:
+            if endpoint.rollout.blue_green and not endpoint_is_monitored(stack, endpoint.name):
                 issues.append(
                     (
                         (*at, "rollout", "strategy"),
-                        f"a {endpoint.rollout.strategy} rollout rolls back on the endpoint's alarms, which the "
-                        "monitoring section creates: add a monitoring section or use strategy 'all-at-once'",
+                        f"a {endpoint.rollout.strategy} rollout rolls back on the endpoint's alarms, which "
+                        "monitoring creates: add a monitoring section that watches this endpoint or use "
+                        "strategy 'all-at-once'",
                     )
                 )
             if endpoint.serverless is None:

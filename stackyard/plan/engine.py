@@ -108,9 +108,18 @@ def _inside_project(directory: Path) -> Iterator[None]:
         with contextlib.suppress(ValueError):
             sys.path.remove(str(directory))
         for name in set(sys.modules) - previous_modules:
-            module_file = getattr(sys.modules[name], "__file__", None) or ""
-            if module_file.startswith(str(directory)):
+            if _is_project_module(name, getattr(sys.modules[name], "__file__", None) or "", directory):
                 del sys.modules[name]
+
+
+def _is_project_module(name: str, module_file: str, directory: Path) -> bool:
+    """A module of the user's program: under the project directory, but not an installed package
+    that happens to live there (a virtualenv inside the project, or stackyard's own checkout)."""
+    return (
+        module_file.startswith(str(directory))
+        and "site-packages" not in module_file
+        and name.split(".")[0] != "stackyard"
+    )
 
 
 def _program_error(error: BaseException, project_dir: Path, debug: bool) -> UserError:

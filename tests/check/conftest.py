@@ -87,7 +87,7 @@ waivers:
 
 def scenario_plan() -> object:
     """Every result kind, from two packs: the user's pack and one in the catalog's style."""
-    from checkdocs import BUCKET, KMS_KEY, SSE, UNKNOWN, PlanBuilder, sse_inputs
+    from tests.check.checkdocs import BUCKET, KMS_KEY, SSE, UNKNOWN, PlanBuilder, sse_inputs
 
     plan = PlanBuilder()
     key = plan.add(KMS_KEY, "key", {"enableKeyRotation": True})
@@ -112,9 +112,8 @@ def scenario_plan() -> object:
 
 @pytest.fixture(scope="session")
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> object:
-    from checkdocs import FIXTURES, USER_PACK
-
     from stackyard.check.evaluate import CheckOptions, run_check
+    from tests.check.checkdocs import FIXTURES, USER_PACK
 
     directory = tmp_path_factory.mktemp("scenario")
     plan_path = scenario_plan().write(directory / "plan.json")

@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-from checkdocs import USER_PACK
 
 from stackyard.check.evaluate import CheckOptions, CheckRun, run_check
 from stackyard.check.model import Enforcement, Result
 from stackyard.check.waivers import WaiverState
 from stackyard.errors import ExitCode, UserError
+from tests.check.checkdocs import USER_PACK
 
 
 def results(run: CheckRun) -> dict[tuple[str, str], Result]:
@@ -129,7 +129,7 @@ def test_a_project_directory_is_planned_first(tmp_path: Path) -> None:
 
 
 def _small_plan(directory: Path) -> Path:
-    from checkdocs import BUCKET, PlanBuilder
+    from tests.check.checkdocs import BUCKET, PlanBuilder
 
     plan = PlanBuilder()
     plan.add(BUCKET, "b", {"acl": "private"})
@@ -141,9 +141,8 @@ def _small_plan(directory: Path) -> Path:
 def test_work_split_across_processes_gets_the_same_config(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from conftest import scenario_plan
-
     from stackyard.check import analyzer
+    from tests.check.conftest import scenario_plan
 
     monkeypatch.setattr(analyzer, "worker_count", lambda resources: 3)
     config = tmp_path / "config.json"

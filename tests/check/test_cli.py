@@ -7,10 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from checkdocs import FIXTURES, USER_PACK
-from conftest import REPO, WAIVERS, CliResult, scenario_plan
 
 from stackyard.commands.check import default_pack
+from tests.check.checkdocs import FIXTURES, USER_PACK
+from tests.check.conftest import REPO, WAIVERS, CliResult, scenario_plan
 
 Cli = Callable[..., CliResult]
 CATALOG_STYLE = FIXTURES / "catalog_style_pack"

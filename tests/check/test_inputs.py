@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from checkdocs import BUCKET, KMS_KEY, SSE, UNKNOWN, PlanBuilder, sse_inputs
 
 from stackyard.check.inputs import read_input
 from stackyard.check.model import SECRET_SIG, SIG_KEY
 from stackyard.errors import UserError
+from tests.check.checkdocs import BUCKET, KMS_KEY, SSE, UNKNOWN, PlanBuilder, sse_inputs
 
 SECRET_UNKNOWN = {SIG_KEY: SECRET_SIG, "value": UNKNOWN}
 ROLE = "urn:pulumi:dev::sample::aws:s3/bucket:Bucket$aws:s3:BucketEventSubscription$aws:iam/role:Role::docsHandler"

@@ -7,10 +7,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from checkdocs import FIXTURES, synthetic_plan
-
 from stackyard.check.evaluate import CheckOptions, run_check
 from stackyard.check.model import Result
+from tests.check.checkdocs import FIXTURES, synthetic_plan
 
 
 def test_two_thousand_resources(tmp_path: Path) -> None:

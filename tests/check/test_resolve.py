@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from checkdocs import BUCKET, KMS_KEY, SSE, UNKNOWN, PlanBuilder, sse_inputs
-
 from stackyard.check.inputs import read_input
 from stackyard.check.resolve import resolve_unknowns
+from tests.check.checkdocs import BUCKET, KMS_KEY, SSE, UNKNOWN, PlanBuilder, sse_inputs
 
 KEY_PATH = "rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId"
 

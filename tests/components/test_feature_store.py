@@ -9,7 +9,6 @@ from typing import Any
 
 import pulumi
 import pytest
-from conftest import REPO, make_spec
 from stackyard.components._bucket import retention_rules
 from stackyard.components.context import StackContext
 from stackyard.components.feature_store.component import FeatureStore, offline_store_policy
@@ -22,6 +21,8 @@ from stackyard.plan.monitor import Registration
 from stackyard.plan.wire import UNKNOWN
 from stackyard.spec.common import DataClassification
 from stackyard.testing import RecordedPlan, record
+from tests.conftest import REPO
+from tests.specs import make_spec
 
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 FEATURE_GROUP = "aws:sagemaker/featureGroup:FeatureGroup"

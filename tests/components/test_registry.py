@@ -12,7 +12,6 @@ import kubernetes_validate
 import pulumi
 import pulumi_kubernetes as k8s
 import pytest
-from conftest import make_spec
 from stackyard.components.context import StackContext
 from stackyard.components.refs import TrainingCluster
 from stackyard.components.registry import iam, manifests
@@ -21,6 +20,7 @@ from stackyard.components.registry.registry import Registry
 from stackyard.plan.wire import UNKNOWN
 from stackyard.spec.stack import StackSpec
 from stackyard.testing import RecordedPlan, record
+from tests.specs import make_spec
 
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 OIDC = "arn:aws:iam::123456789012:oidc-provider/oidc.example.com/id/ABC"
@@ -505,9 +505,8 @@ def _mlflow_version() -> str:
 
 
 def test_reference_stacks_and_quickstart_plan_their_registry() -> None:
-    from conftest import REPO
-
     from stackyard.plan import plan_project
+    from tests.check.conftest import REPO
 
     def resources(directory: Path, stack: str) -> list[dict[str, Any]]:
         document = plan_project(directory, stack)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import make_spec
 
 from stackyard.spec.loader import SpecError
+from tests.specs import make_spec
 
 OIDC = "arn:aws:iam::123456789012:oidc-provider/oidc.example.com/id/ABC"
 KUBECONFIG_TRACKING = {

@@ -9,7 +9,6 @@ from typing import Any
 
 import kubernetes_validate
 import pytest
-from conftest import make_spec
 from stackyard.components.context import StackContext
 from stackyard.components.platform import Platform
 from stackyard.components.refs import rollback_alarm_names
@@ -24,6 +23,7 @@ from stackyard.components.serving.sagemaker import has_local_storage
 from stackyard.components.serving.spec import EndpointSpec, ServingSpec
 
 from stackyard.testing import RecordedPlan, record
+from tests.specs import make_spec
 
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 GROUPS = {"churn": "demo-prod-churn"}
@@ -530,7 +530,7 @@ def test_kserve_endpoint_on_an_existing_cluster(dev_context: StackContext) -> No
 def test_platform_builds_serving_and_exports_its_outputs() -> None:
     spec = make_spec(
         environment="prod",
-        monitoring={},
+        monitoring={"notifications": {"emails": ["oncall@example.com"]}},
         serving={
             "endpoints": [
                 {
@@ -571,18 +571,16 @@ def test_platform_builds_serving_and_exports_its_outputs() -> None:
     "path", ["stacks/dev.yaml", "stacks/prod.yaml", "examples/quickstart/Pulumi.dev.yaml"]
 )
 def test_reference_specs_have_valid_serving_sections(path: str) -> None:
-    from conftest import REPO
-
     from stackyard.spec.loader import load_spec_file
+    from tests.check.conftest import REPO
 
     spec = load_spec_file(REPO / path)
     assert spec.serving is not None and spec.serving.endpoints
 
 
 def test_quickstart_plans_its_endpoint() -> None:
-    from conftest import REPO
-
     from stackyard.plan import plan_project
+    from tests.check.conftest import REPO
 
     plan = plan_project(REPO / "examples/quickstart", "dev")
     states = [step["newState"] for step in plan["steps"]]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import make_spec
 from stackyard.components.serving import images
 from stackyard.components.serving.spec import ServingSpec, registry_model_names
 
 from stackyard.spec.loader import SpecError
+from tests.specs import make_spec
 
 S3_MODEL = {"s3_uri": "s3://models-bucket/churn/model.tar.gz"}
 PYTORCH = {"framework": "pytorch", "version": "2.6.0"}
@@ -264,16 +264,24 @@ def test_prod_defaults_to_the_floor() -> None:
     assert spec.serving.endpoints[0].instance_count(spec.presets.min_serving_instances) == 2
 
 
+MONITORED = {"notifications": {"emails": ["oncall@example.com"]}}
+
+
 def test_blue_green_rollouts_need_the_monitoring_section_for_their_alarms() -> None:
     canary = endpoint(rollout={"strategy": "canary"})
     assert issues(serving={"endpoints": [canary]}) == [
         (
             "serving.endpoints[0].rollout.strategy",
-            "a canary rollout rolls back on the endpoint's alarms, which the monitoring section creates: "
-            "add a monitoring section or use strategy 'all-at-once'",
+            "a canary rollout rolls back on the endpoint's alarms, which monitoring creates: "
+            "add a monitoring section that watches this endpoint or use strategy 'all-at-once'",
         )
     ]
-    assert make_spec(monitoring={}, serving={"endpoints": [canary]}).serving is not None
+    assert make_spec(monitoring=MONITORED, serving={"endpoints": [canary]}).serving is not None
+    opted_out = {**MONITORED, "endpoints": {"churn": {"enabled": False}}}
+    assert (
+        issues(monitoring=opted_out, serving={"endpoints": [canary]})[0][0]
+        == "serving.endpoints[0].rollout.strategy"
+    )
 
 
 def test_a_framework_without_an_image_for_the_instance_is_reported_with_the_sdk_reason() -> None:

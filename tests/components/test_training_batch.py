@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 
-from conftest import make_spec
-from k8s_validation import kubernetes_registrations, validate
 from stackyard.components.context import StackContext
 from stackyard.components.platform import Platform
 from stackyard.components.refs import TrainingCluster
 from stackyard.components.training.gpu import Taint, tolerates
 from stackyard.components.training.training import Training
-from training_specs import batch_cluster
 
 from stackyard.plan.wire import UNKNOWN
 from stackyard.testing import RecordedPlan, record
+from tests.components.k8s_validation import kubernetes_registrations, validate
+from tests.components.training_specs import batch_cluster
+from tests.specs import make_spec
 
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 SUBNETS = ["subnet-0aaa1111", "subnet-0bbb2222"]
@@ -161,10 +161,9 @@ def test_platform_builds_training_and_exposes_its_clusters() -> None:
 
 
 def test_reference_prod_stack_plans_its_training_clusters() -> None:
-    from conftest import REPO
-
     from stackyard.plan import plan_project
     from stackyard.plan.document import resources_of
+    from tests.check.conftest import REPO
 
     types = [resource["type"] for resource in resources_of(plan_project(REPO, "prod"))]
     assert types.count("aws:eks/nodeGroup:NodeGroup") == 3

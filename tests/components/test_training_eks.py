@@ -7,17 +7,17 @@ import json
 from typing import Any
 
 import pytest
-from conftest import make_spec
-from k8s_validation import kubernetes_registrations, validate
 from stackyard.components.context import StackContext
 from stackyard.components.refs import TrainingCluster
 from stackyard.components.training.gpu import GPU_NODE_LABEL, Taint, tolerates
 from stackyard.components.training.training import Training
-from training_specs import ADMIN_ROLE, eks_cluster
 
 from stackyard.plan.monitor import Registration
 from stackyard.plan.wire import UNKNOWN
 from stackyard.testing import RecordedPlan, record
+from tests.components.k8s_validation import kubernetes_registrations, validate
+from tests.components.training_specs import ADMIN_ROLE, eks_cluster
+from tests.specs import make_spec
 
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 SUBNETS = ["subnet-0aaa1111", "subnet-0bbb2222"]

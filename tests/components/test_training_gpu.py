@@ -119,7 +119,8 @@ def test_service_account_trust_is_scoped_to_one_account() -> None:
 
 
 def test_every_supported_eks_version_has_a_kubernetes_schema() -> None:
-    from k8s_validation import SHIPPED
     from stackyard.components.training.versions import EKS_VERSIONS
+
+    from tests.components.k8s_validation import SHIPPED
 
     assert set(EKS_VERSIONS) <= SHIPPED

@@ -6,10 +6,10 @@ import copy
 from typing import Any
 
 import pytest
-from conftest import make_spec
-from training_specs import batch_cluster, eks_cluster
 
 from stackyard.spec.loader import SpecError
+from tests.components.training_specs import batch_cluster, eks_cluster
+from tests.specs import make_spec
 
 GPU_FAMILIES = "g4dn, g5, g5g, g6, g6e, gr6, p3, p3dn, p4d, p4de, p5, p5e, p5en, p6-b200, p6-b300"
 

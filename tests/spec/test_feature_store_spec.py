@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import make_spec
 from stackyard.components.feature_store.spec import FeatureStoreSpec
 
 from stackyard.spec import aws
 from stackyard.spec.loader import SpecError
+from tests.specs import make_spec
 
 
 def group(name: str = "customers", **overrides: Any) -> dict[str, Any]:
