@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import sys
 
-import click
 import typer
 
 from stackyard import __version__
@@ -49,12 +48,11 @@ app.add_typer(verify.app, name="verify")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; a `UserError` becomes one message on stderr and its exit code."""
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or bool(
-        os.environ.get("STACKYARD_DEBUG")
-    )
+    """Run the CLI and return its exit code. Typer reports usage errors itself (exit code 2);
+    a `UserError` becomes one message on stderr and its exit code, without a traceback."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or bool(os.environ.get("STACKYARD_DEBUG"))
     try:
-        result = app(args=argv, standalone_mode=False, prog_name="stackyard")
+        app(args=argv, prog_name="stackyard")
     except UserError as error:
         if debug:
             raise
@@ -62,15 +60,12 @@ def main(argv: list[str] | None = None) -> int:
 
         error_console().print(f"error: {error.message}", markup=False, highlight=False)
         return int(error.exit_code)
-    except click.exceptions.Exit as done:
-        return int(done.exit_code)
-    except click.exceptions.Abort:
-        typer.echo("aborted", err=True)
-        return 130
-    except click.ClickException as error:
-        error.show()
-        return ExitCode.BAD_INPUT
-    return int(result) if isinstance(result, int) else ExitCode.OK
+    except SystemExit as done:
+        if done.code is None or isinstance(done.code, int):
+            return done.code or ExitCode.OK
+        typer.echo(str(done.code), err=True)
+        return ExitCode.POLICY_FAILURE
+    return ExitCode.OK
 
 
 def run() -> None:

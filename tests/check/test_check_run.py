@@ -115,7 +115,6 @@ def test_a_directory_without_a_pack_is_bad_input(tmp_path: Path) -> None:
 
 
 def test_a_project_directory_is_planned_first(tmp_path: Path) -> None:
-    pytest.importorskip("stackyard.plan", reason="the plan engine (stackyard.plan) is not merged yet")
     project = tmp_path / "project"
     project.mkdir()
     (project / "Pulumi.yaml").write_text("name: tiny\nruntime: python\n")
