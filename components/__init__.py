@@ -7,23 +7,19 @@ Component classes are imported lazily for the same reason:
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from stackyard.lazy import lazy_exports
 
 _COMPONENTS = {
-    "Encryption": "stackyard.components.encryption",
-    "FeatureStore": "stackyard.components.feature_store.component",
-    "Network": "stackyard.components.network",
-    "Platform": "stackyard.components.platform",
     "StackContext": "stackyard.components.context",
+    "Encryption": "stackyard.components.encryption",
+    "Network": "stackyard.components.network",
+    "SecureBucket": "stackyard.components._bucket",
+    "FeatureStore": "stackyard.components.feature_store.component",
+    "Training": "stackyard.components.training.training",
+    "Registry": "stackyard.components.registry.registry",
+    "Serving": "stackyard.components.serving.component",
+    "Monitoring": "stackyard.components.monitoring.component",
+    "Platform": "stackyard.components.platform",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _COMPONENTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'stackyard.components' has no attribute '{name}'")
-    return getattr(importlib.import_module(module), name)
-
-
-__all__ = sorted(_COMPONENTS)
+__getattr__, __all__ = lazy_exports(__name__, _COMPONENTS)

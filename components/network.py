@@ -172,22 +172,7 @@ class Network(pulumi.ComponentResource):
         private_routes = aws.ec2.RouteTable(
             f"{name}-private-routes", vpc_id=vpc.id, tags=self._tags(f"{name}-private-routes"), opts=child
         )
-        private_subnets = []
-        for index, cidr in enumerate(subnet_cidrs(args.cidr, args.availability_zones)):
-            subnet_name = f"{name}-private-{index + 1}"
-            subnet = aws.ec2.Subnet(
-                subnet_name,
-                vpc_id=vpc.id,
-                cidr_block=cidr,
-                availability_zone=zones.names[index],
-                map_public_ip_on_launch=False,
-                tags={**self._tags(subnet_name), "kubernetes.io/role/internal-elb": "1"},
-                opts=child,
-            )
-            aws.ec2.RouteTableAssociation(
-                f"{subnet_name}-routes", subnet_id=subnet.id, route_table_id=private_routes.id, opts=child
-            )
-            private_subnets.append(subnet)
+        private_subnets = self._subnets("private", args, vpc, zones, private_routes, child)
 
         if args.internet_gateway:
             self._internet_access(args, vpc, zones, private_routes, child)
@@ -241,6 +226,36 @@ class Network(pulumi.ComponentResource):
         self.private_subnet_ids = pulumi.Output.all(*subnet_ids).apply(list)
         self.security_group_ids = pulumi.Output.all(group.id).apply(list)
 
+    def _subnets(
+        self,
+        kind: str,
+        args: NetworkSpec,
+        vpc: aws.ec2.Vpc,
+        zones: pulumi.Output[aws.GetAvailabilityZonesResult],
+        routes: aws.ec2.RouteTable,
+        child: pulumi.ResourceOptions,
+    ) -> list[aws.ec2.Subnet]:
+        """One subnet per availability zone, each on `routes`. Private subnets take the first CIDR
+        slots and public ones start at slot 8; the tag tells EKS where its load balancers may go."""
+        offset, load_balancer_role = (0, "internal-elb") if kind == "private" else (8, "elb")
+        subnets = []
+        for index, cidr in enumerate(subnet_cidrs(args.cidr, args.availability_zones, offset=offset)):
+            subnet_name = f"{self._name}-{kind}-{index + 1}"
+            subnet = aws.ec2.Subnet(
+                subnet_name,
+                vpc_id=vpc.id,
+                cidr_block=cidr,
+                availability_zone=zones.names[index],
+                map_public_ip_on_launch=False,
+                tags={**self._tags(subnet_name), f"kubernetes.io/role/{load_balancer_role}": "1"},
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{subnet_name}-routes", subnet_id=subnet.id, route_table_id=routes.id, opts=child
+            )
+            subnets.append(subnet)
+        return subnets
+
     def _internet_access(
         self,
         args: NetworkSpec,
@@ -262,22 +277,7 @@ class Network(pulumi.ComponentResource):
             tags=self._tags(f"{name}-public-routes"),
             opts=child,
         )
-        public_subnets = []
-        for index, cidr in enumerate(subnet_cidrs(args.cidr, args.availability_zones, offset=8)):
-            subnet_name = f"{name}-public-{index + 1}"
-            subnet = aws.ec2.Subnet(
-                subnet_name,
-                vpc_id=vpc.id,
-                cidr_block=cidr,
-                availability_zone=zones.names[index],
-                map_public_ip_on_launch=False,
-                tags={**self._tags(subnet_name), "kubernetes.io/role/elb": "1"},
-                opts=child,
-            )
-            aws.ec2.RouteTableAssociation(
-                f"{subnet_name}-routes", subnet_id=subnet.id, route_table_id=public_routes.id, opts=child
-            )
-            public_subnets.append(subnet)
+        public_subnets = self._subnets("public", args, vpc, zones, public_routes, child)
         address = aws.ec2.Eip(f"{name}-nat-ip", domain="vpc", tags=self._tags(f"{name}-nat-ip"), opts=child)
         nat = aws.ec2.NatGateway(
             f"{name}-nat",

@@ -50,7 +50,9 @@ app.add_typer(verify.app, name="verify")
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code. Typer reports usage errors itself (exit code 2);
     a `UserError` becomes one message on stderr and its exit code, without a traceback."""
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or bool(os.environ.get("STACKYARD_DEBUG"))
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or bool(
+        os.environ.get("STACKYARD_DEBUG")
+    )
     try:
         app(args=argv, prog_name="stackyard")
     except UserError as error:

@@ -26,7 +26,9 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert (code, out) == (0, "stackyard 0.1.0\n")
 
 
-def test_plan_prints_tree_and_counts_and_writes_the_plan(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_plan_prints_tree_and_counts_and_writes_the_plan(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     out_file = tmp_path / "plan.json"
     code, out, err = run(capsys, "plan", str(REPO / "examples" / "quickstart"), "--out", str(out_file))
     assert code == ExitCode.OK, err
@@ -53,7 +55,9 @@ def test_validate_valid_and_invalid(capsys: pytest.CaptureFixture[str], tmp_path
     assert out == f"{good}: valid spec for demo (dev, eu-west-1)\n"
 
     bad = tmp_path / "bad.yaml"
-    bad.write_text(yaml.safe_dump({**BASE_SPEC, "environment": "qa", "allowed_regions": ["eu-central-1"], "x": 1}))
+    bad.write_text(
+        yaml.safe_dump({**BASE_SPEC, "environment": "qa", "allowed_regions": ["eu-central-1"], "x": 1})
+    )
     code, out, err = run(capsys, "validate", str(bad))
     assert code == ExitCode.BAD_INPUT
     assert err.splitlines() == [
@@ -90,7 +94,13 @@ def _plan(*resources: tuple[str, str, dict]) -> dict:
     steps = []
     for type_token, name, inputs in resources:
         urn = f"urn:pulumi:dev::p::{type_token}::{name}"
-        steps.append({"op": "create", "urn": urn, "newState": {"urn": urn, "type": type_token, "custom": True, "inputs": inputs}})
+        steps.append(
+            {
+                "op": "create",
+                "urn": urn,
+                "newState": {"urn": urn, "type": type_token, "custom": True, "inputs": inputs},
+            }
+        )
     return {"steps": steps}
 
 
@@ -121,7 +131,9 @@ def test_diff_flags_replacements_and_removals_of_stateful_resources(
     assert "2 stateful resource(s) would be replaced or removed and lose their data" in out
     assert "recordIdentifierFeatureName, tags.owner" in out
 
-    code, _, _ = run(capsys, "diff", str(tmp_path / "old.json"), str(tmp_path / "new.json"), "--fail-on-data-loss")
+    code, _, _ = run(
+        capsys, "diff", str(tmp_path / "old.json"), str(tmp_path / "new.json"), "--fail-on-data-loss"
+    )
     assert code == ExitCode.POLICY_FAILURE
 
 
@@ -135,8 +147,14 @@ def test_diff_of_identical_plans(capsys: pytest.CaptureFixture[str], tmp_path: P
     ("content", "message"),
     [
         (None, "{path}: plan file not found"),
-        ("{not json", "{path} (line 1, column 2): malformed JSON: Expecting property name enclosed in double quotes"),
-        ('{"resources": []}', "{path}: not a plan: expected a JSON object with a 'steps' list (pulumi preview --json)"),
+        (
+            "{not json",
+            "{path} (line 1, column 2): malformed JSON: Expecting property name enclosed in double quotes",
+        ),
+        (
+            '{"resources": []}',
+            "{path}: not a plan: expected a JSON object with a 'steps' list (pulumi preview --json)",
+        ),
         ('{"steps": [{"op": "create"}]}', "{path}: steps[0] has no 'urn'"),
     ],
 )

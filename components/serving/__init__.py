@@ -5,8 +5,7 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from stackyard.lazy import lazy_exports
 
 _COMPONENTS = {
     "Serving": "stackyard.components.serving.component",
@@ -14,12 +13,4 @@ _COMPONENTS = {
     "KServeEndpoint": "stackyard.components.serving.kserve",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _COMPONENTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'stackyard.components.serving' has no attribute '{name}'")
-    return getattr(importlib.import_module(module), name)
-
-
-__all__ = sorted(_COMPONENTS)
+__getattr__, __all__ = lazy_exports(__name__, _COMPONENTS)

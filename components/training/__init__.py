@@ -5,8 +5,7 @@ Components load lazily so that importing the spec (`training.spec`) never loads 
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from stackyard.lazy import lazy_exports
 
 _COMPONENTS = {
     "Training": "stackyard.components.training.training",
@@ -16,12 +15,4 @@ _COMPONENTS = {
     "ClusterAutoscaler": "stackyard.components.training.autoscaler",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _COMPONENTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'stackyard.components.training' has no attribute '{name}'")
-    return getattr(importlib.import_module(module), name)
-
-
-__all__ = sorted(_COMPONENTS)
+__getattr__, __all__ = lazy_exports(__name__, _COMPONENTS)

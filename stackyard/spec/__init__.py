@@ -6,8 +6,7 @@ import this package's base modules, so it is resolved lazily to keep the import 
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from stackyard.lazy import lazy_exports
 
 _EXPORTS = {
     "DataClassification": "stackyard.spec.common",
@@ -21,12 +20,4 @@ _EXPORTS = {
     "load_spec": "stackyard.spec.loader",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'stackyard.spec' has no attribute '{name}'")
-    return getattr(importlib.import_module(module), name)
-
-
-__all__ = sorted(_EXPORTS)
+__getattr__, __all__ = lazy_exports(__name__, _EXPORTS)
