@@ -12,6 +12,7 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+
 from stackyard.components.context import StackContext
 
 

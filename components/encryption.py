@@ -6,8 +6,8 @@ import json
 
 import pulumi
 import pulumi_aws as aws
-from stackyard.components.context import StackContext
 
+from stackyard.components.context import StackContext
 from stackyard.spec.common import EncryptionSpec
 
 

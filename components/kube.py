@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pulumi
 import pulumi_kubernetes as k8s
-from stackyard.components.refs import TrainingCluster
 
+from stackyard.components.refs import TrainingCluster
 from stackyard.spec.common import KubernetesTargetSpec
 
 

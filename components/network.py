@@ -11,8 +11,8 @@ import json
 
 import pulumi
 import pulumi_aws as aws
-from stackyard.components.context import StackContext
 
+from stackyard.components.context import StackContext
 from stackyard.spec.common import NetworkSpec
 
 GATEWAY_ENDPOINTS = frozenset({"s3", "dynamodb"})

@@ -9,11 +9,11 @@ serving, and monitoring last (it watches what serving and training made).
 from __future__ import annotations
 
 import pulumi
+
 from stackyard.components.context import StackContext
 from stackyard.components.encryption import Encryption
 from stackyard.components.network import Network
 from stackyard.components.refs import ServedEndpoint, TrainingCluster
-
 from stackyard.spec.stack import StackSpec
 
 

@@ -47,6 +47,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
+
 from stackyard.policies import helpers
 from stackyard.policies.settings import SETTINGS, Setting
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from stackyard.components.context import StackContext
 
+from stackyard.components.context import StackContext
 from stackyard.spec.stack import StackSpec
 from tests.specs import make_spec
 

@@ -11,6 +11,7 @@ import json
 
 import pulumi
 import pulumi_aws as aws
+
 from stackyard.components._bucket import SecureBucket
 from stackyard.components.context import StackContext
 from stackyard.components.feature_store.spec import (
@@ -24,7 +25,6 @@ from stackyard.components.feature_store.spec import (
     offline_store_prefix,
     physical_group_name,
 )
-
 from stackyard.spec.base import format_loc
 
 GLUE_CATALOG = "AwsDataCatalog"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+
 from stackyard.components.monitoring.spec import ObjectivesSpec
 
 SAGEMAKER_NAMESPACE = "AWS/SageMaker"

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import pulumi
 import pulumi_aws as aws
+
 from stackyard.components.context import StackContext
 from stackyard.components.monitoring.iam import service_trust_policy
 from stackyard.components.monitoring.model_monitor import (

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 import pulumi
 import pulumi_aws as aws
+
 from stackyard.components.context import StackContext
 from stackyard.components.monitoring.iam import service_trust_policy
 from stackyard.components.monitoring.retraining import (

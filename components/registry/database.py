@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_aws as aws
 from pulumi_aws.rds.outputs import InstanceMasterUserSecret
+
 from stackyard.components.context import StackContext
 from stackyard.components.registry.spec import DatabaseSpec
 

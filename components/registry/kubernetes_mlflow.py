@@ -14,6 +14,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
+
 from stackyard.components.context import StackContext
 from stackyard.components.kube import kubernetes_provider
 from stackyard.components.refs import TrainingCluster

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
+
 from stackyard.components.context import StackContext
 from stackyard.components.registry import iam
 from stackyard.components.registry.spec import TrackingSpec

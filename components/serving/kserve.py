@@ -12,6 +12,7 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+
 from stackyard.components.context import StackContext
 from stackyard.components.serving.spec import EndpointSpec
 

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
+
 from stackyard.components.context import StackContext
 from stackyard.components.refs import endpoint_physical_name, rollback_alarm_names
 from stackyard.components.serving import iam, naming

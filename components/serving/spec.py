@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
+
 from stackyard.components.monitoring.spec import endpoint_is_monitored
 from stackyard.components.serving import images
-
 from stackyard.spec import aws
 from stackyard.spec.base import Loc, SectionSpec, SpecIssues, SpecModel, duplicates
 from stackyard.spec.common import KubernetesTargetSpec

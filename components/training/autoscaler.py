@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
+
 from stackyard.components.context import StackContext
 from stackyard.components.training import iam, manifests
 from stackyard.components.training.versions import CLUSTER_AUTOSCALER_IMAGES

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import pulumi
 import pulumi_aws as aws
+
 from stackyard.components.context import StackContext
 from stackyard.components.refs import TrainingCluster
 from stackyard.components.training import iam

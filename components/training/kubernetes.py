@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
+
 from stackyard.components.training import manifests
 from stackyard.components.training.gpu import Taint, tolerations_for
 from stackyard.components.training.spec import TeamSpec

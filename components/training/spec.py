@@ -12,10 +12,10 @@ import re
 from typing import Literal
 
 from pydantic import Field, model_validator
+
 from stackyard.components.training import gpu
 from stackyard.components.training.gpu import Taint
 from stackyard.components.training.versions import DEFAULT_EKS_VERSION, EKS_VERSIONS
-
 from stackyard.spec import aws
 from stackyard.spec.base import Loc, SectionSpec, SpecIssues, SpecModel, duplicates
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pulumi
+
 from stackyard.components.context import StackContext
 from stackyard.components.kube import kubernetes_provider
 from stackyard.components.refs import TrainingCluster
@@ -12,7 +13,6 @@ from stackyard.components.training.batch import BatchTrainingCluster
 from stackyard.components.training.eks import EksTrainingCluster
 from stackyard.components.training.kubernetes import GpuScheduling
 from stackyard.components.training.spec import ExistingClusterSpec, TrainingSpec
-
 from stackyard.spec.common import KubernetesTargetSpec
 
 

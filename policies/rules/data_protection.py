@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pulumi_policy import PolicyResource
 from pulumi_policy.proxy import UnknownValueError
+
 from stackyard.policies import helpers
 from stackyard.policies.catalog import (
     Indeterminate,

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import PolicyResource
+
 from stackyard.policies import helpers
 from stackyard.policies.catalog import ResourceCheck, StackCheck, resource_rule, stack_rule
 

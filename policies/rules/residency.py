@@ -7,6 +7,7 @@ from typing import Any
 
 from pulumi_policy import PolicyResource
 from pulumi_policy.proxy import UnknownValueError
+
 from stackyard.policies import helpers
 from stackyard.policies.catalog import Indeterminate, ResourceCheck, StackCheck, resource_rule, stack_rule
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pulumi_policy import PolicyResource
+
 from stackyard.policies import helpers
 from stackyard.policies.catalog import ResourceCheck, StackCheck, resource_rule, stack_rule
 

@@ -159,7 +159,7 @@ class PlanMonitor(mocks.MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:
         registration = self._record(request)
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         with self._lock:
             self.registrations.append(registration)
         if self._on_register is not None:

@@ -20,7 +20,8 @@ OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 
 
 def struct_to_dict(struct: struct_pb2.Struct) -> dict[str, Any]:
-    return json_format.MessageToDict(struct)
+    converted: dict[str, Any] = json_format.MessageToDict(struct)
+    return converted
 
 
 def to_plan_value(value: Any, path: str, secret_paths: list[str]) -> Any:

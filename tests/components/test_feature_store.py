@@ -9,12 +9,12 @@ from typing import Any
 
 import pulumi
 import pytest
+
 from stackyard.components._bucket import retention_rules
 from stackyard.components.context import StackContext
 from stackyard.components.feature_store.component import FeatureStore, offline_store_policy
 from stackyard.components.feature_store.spec import FeatureStoreSpec
 from stackyard.components.platform import Platform
-
 from stackyard.plan import plan_project
 from stackyard.plan.document import resources_of
 from stackyard.plan.monitor import Registration

@@ -10,6 +10,7 @@ from typing import Any
 
 import pulumi
 import pytest
+
 from stackyard.components.context import StackContext
 from stackyard.components.monitoring.component import Monitoring
 from stackyard.components.monitoring.spec import MonitoringSpec
@@ -19,7 +20,6 @@ from stackyard.components.refs import (
     endpoint_alarm_name,
     rollback_alarm_names,
 )
-
 from stackyard.plan.wire import UNKNOWN
 from stackyard.spec.common import DataClassification, Environment
 from stackyard.testing import RecordedPlan, record

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+
 from stackyard.components.monitoring.alarms import (
     composite_rule,
     endpoint_alarms,

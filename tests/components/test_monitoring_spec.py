@@ -6,9 +6,9 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+
 from stackyard.components.monitoring.spec import MonitoringSpec, alarm_kinds
 from stackyard.components.refs import ROLLBACK_ALARM_KINDS
-
 from stackyard.spec.loader import SpecError, validate
 
 BASE: dict[str, Any] = {

@@ -12,11 +12,11 @@ import kubernetes_validate
 import pulumi
 import pulumi_kubernetes as k8s
 import pytest
+
 from stackyard.components.context import StackContext
 from stackyard.components.refs import TrainingCluster
 from stackyard.components.registry import iam, manifests
 from stackyard.components.registry.registry import Registry
-
 from stackyard.plan.wire import UNKNOWN
 from stackyard.spec.stack import StackSpec
 from stackyard.testing import RecordedPlan, record

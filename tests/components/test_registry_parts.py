@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from stackyard.components.registry import iam, manifests, pgpass_refresher
 
 

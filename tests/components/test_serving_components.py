@@ -9,6 +9,7 @@ from typing import Any
 
 import kubernetes_validate
 import pytest
+
 from stackyard.components.context import StackContext
 from stackyard.components.platform import Platform
 from stackyard.components.refs import rollback_alarm_names
@@ -21,7 +22,6 @@ from stackyard.components.serving.kserve import (
 )
 from stackyard.components.serving.sagemaker import has_local_storage
 from stackyard.components.serving.spec import EndpointSpec, ServingSpec
-
 from stackyard.testing import RecordedPlan, record
 from tests.specs import make_spec
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from stackyard.components.serving import images
 from stackyard.components.serving.spec import ServingSpec, registry_model_names
-
 from stackyard.spec.loader import SpecError
 from tests.specs import make_spec
 

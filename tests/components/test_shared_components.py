@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from stackyard.components.context import StackContext
 from stackyard.components.encryption import Encryption, key_policy
 from stackyard.components.network import Network, subnet_cidrs
-
 from stackyard.plan.wire import UNKNOWN
 from stackyard.spec.common import EncryptionSpec, NetworkSpec
 from stackyard.testing import record

@@ -9,7 +9,6 @@ from stackyard.components.platform import Platform
 from stackyard.components.refs import TrainingCluster
 from stackyard.components.training.gpu import Taint, tolerates
 from stackyard.components.training.training import Training
-
 from stackyard.plan.wire import UNKNOWN
 from stackyard.testing import RecordedPlan, record
 from tests.components.k8s_validation import kubernetes_registrations, validate

@@ -7,11 +7,11 @@ import json
 from typing import Any
 
 import pytest
+
 from stackyard.components.context import StackContext
 from stackyard.components.refs import TrainingCluster
 from stackyard.components.training.gpu import GPU_NODE_LABEL, Taint, tolerates
 from stackyard.components.training.training import Training
-
 from stackyard.plan.monitor import Registration
 from stackyard.plan.wire import UNKNOWN
 from stackyard.testing import RecordedPlan, record

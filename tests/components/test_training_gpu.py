@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+
 from stackyard.components.training import gpu, iam, manifests
 from stackyard.components.training.versions import CLUSTER_AUTOSCALER_IMAGES, NVIDIA_DEVICE_PLUGIN_IMAGE
-
 from stackyard.spec import aws
 
 
@@ -120,7 +120,6 @@ def test_service_account_trust_is_scoped_to_one_account() -> None:
 
 def test_every_supported_eks_version_has_a_kubernetes_schema() -> None:
     from stackyard.components.training.versions import EKS_VERSIONS
-
     from tests.components.k8s_validation import SHIPPED
 
     assert set(EKS_VERSIONS) <= SHIPPED

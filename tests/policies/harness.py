@@ -20,6 +20,7 @@ from pulumi_policy import (
 from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
+
 from stackyard.policies.catalog import IndeterminateItem, get_rule, parse_indeterminate
 
 UNKNOWN = UNKNOWN_STRING_VALUE

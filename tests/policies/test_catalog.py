@@ -7,6 +7,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
+
 from stackyard.policies.catalog import (
     FRAMEWORK_NAMES,
     GROUPS,

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from stackyard.policies.rules.kubernetes import floating_image
 
+from stackyard.policies.rules.kubernetes import floating_image
 from tests.policies.harness import UNKNOWN, Stack, check_case, resource_case, run_resource, stack_case
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"

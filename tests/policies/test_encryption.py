@@ -3,8 +3,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from stackyard.policies.rules.encryption import denies_insecure_transport, has_instance_storage
 
+from stackyard.policies.rules.encryption import denies_insecure_transport, has_instance_storage
 from tests.policies.harness import UNKNOWN, Stack, check_case, resource_case, run_resource, stack_case
 
 KEY = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from stackyard.policies.rules.network import is_world
 
+from stackyard.policies.rules.network import is_world
 from tests.policies.harness import UNKNOWN, Stack, check_case, resource_case, stack_case
 
 EKS = "aws:eks/cluster:Cluster"

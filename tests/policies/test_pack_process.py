@@ -15,8 +15,8 @@ import pulumi_policy
 import pytest
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
-from stackyard.policies.catalog import INDETERMINATE_PREFIX, all_rules, parse_indeterminate
 
+from stackyard.policies.catalog import INDETERMINATE_PREFIX, all_rules, parse_indeterminate
 from tests.policies.harness import UNKNOWN
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"

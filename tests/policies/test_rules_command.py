@@ -6,11 +6,11 @@ import sys
 
 import pytest
 import typer
-from stackyard.policies.catalog import all_rules
 from typer.testing import CliRunner
 
 from stackyard.commands.rules import command, rules
 from stackyard.errors import UserError
+from stackyard.policies.catalog import all_rules
 
 
 def test_json_lists_every_rule_with_frameworks_and_peers() -> None:

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from stackyard.policies.rules.tagging import is_taggable
 
+from stackyard.policies.rules.tagging import is_taggable
 from tests.policies.harness import (
     UNKNOWN,
     Stack,

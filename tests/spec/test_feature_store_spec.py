@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from stackyard.components.feature_store.spec import FeatureStoreSpec
 
+from stackyard.components.feature_store.spec import FeatureStoreSpec
 from stackyard.spec import aws
 from stackyard.spec.loader import SpecError
 from tests.specs import make_spec
