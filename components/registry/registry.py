@@ -67,7 +67,9 @@ class Registry(pulumi.ComponentResource):
                 model_package_group_name=context.physical_name(model.name, max_length=63),
                 model_package_group_description=model.description or None,
                 tags=context.tags_for(group_name, approval=model.approval),
-                opts=child,
+                # A group holds every registered version and its approval history: deleting it
+                # deletes them, so it is protected like the data stores.
+                opts=pulumi.ResourceOptions.merge(child, context.stateful_options()),
             )
             if model.readers:
                 readers = tuple(model.readers)

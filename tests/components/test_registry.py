@@ -106,6 +106,7 @@ def test_model_groups_carry_approval_and_readers_get_a_read_only_policy() -> Non
     assert churn.inputs["tags"]["approval"] == "manual"
     assert churn.inputs["tags"]["Name"] == "reg-churn"
     assert churn.parent == plan.named("reg").urn
+    assert churn.protect is False  # dev
     assert "modelPackageGroupDescription" not in plan.named("reg-fraud").inputs
     policy = json.loads(plan.named("reg-churn-readers").inputs["resourcePolicy"])
     (statement,) = policy["Statement"]
@@ -134,6 +135,7 @@ def test_artifact_bucket_is_hardened_and_protected_in_prod() -> None:
     (bucket,) = plan.of_type("aws:s3/bucket:Bucket")
     (component,) = plan.of_type("stackyard:storage:SecureBucket")
     assert bucket.protect is True
+    assert plan.named("reg-churn").protect is True  # versions and approval history are data too
     assert bucket.parent == component.urn and component.parent == plan.named("reg").urn
     assert plan.named("reg-artifacts-versioning").inputs["versioningConfiguration"] == {"status": "Enabled"}
     assert plan.named("reg-artifacts-tls-only").property_dependencies["policy"] == [bucket.urn]
