@@ -21,6 +21,7 @@ _HARDENING = {
 }
 
 GPU_RESOURCE = "nvidia.com/gpu"
+DAEMON_SET = "kubernetes:apps/v1:DaemonSet"
 
 POD_SPEC_PATHS = {
     "kubernetes:core/v1:Pod": "spec",
@@ -31,7 +32,6 @@ POD_SPEC_PATHS = {
     "kubernetes:batch/v1:Job": "spec.template.spec",
     "kubernetes:batch/v1:CronJob": "spec.jobTemplate.spec.template.spec",
 }
-DAEMON_SET = "kubernetes:apps/v1:DaemonSet"
 INFERENCE_SERVICE = "kubernetes:serving.kserve.io/v1beta1:InferenceService"
 WORKLOAD_TYPES = [*POD_SPEC_PATHS, INFERENCE_SERVICE]
 
