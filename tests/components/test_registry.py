@@ -138,7 +138,15 @@ def test_artifact_bucket_is_hardened_and_protected_in_prod() -> None:
     assert plan.named("reg-churn").protect is True  # versions and approval history are data too
     assert bucket.parent == component.urn and component.parent == plan.named("reg").urn
     assert plan.named("reg-artifacts-versioning").inputs["versioningConfiguration"] == {"status": "Enabled"}
-    assert plan.named("reg-artifacts-tls-only").property_dependencies["policy"] == [bucket.urn]
+    # The bucket's name is deterministic, so its TLS-only policy is known at preview.
+    assert bucket.inputs["bucket"] == "demo-prod-reg-artifacts-123456789012"
+    tls_only = plan.named("reg-artifacts-tls-only")
+    assert tls_only.property_dependencies["bucket"] == [bucket.urn]
+    (statement,) = json.loads(tls_only.inputs["policy"])["Statement"]
+    assert statement["Resource"] == [
+        "arn:aws:s3:::demo-prod-reg-artifacts-123456789012",
+        "arn:aws:s3:::demo-prod-reg-artifacts-123456789012/*",
+    ]
     public = plan.named("reg-artifacts-public-access").inputs
     assert all(
         public[key] is True
