@@ -113,7 +113,7 @@ def test_model_groups_carry_approval_and_readers_get_a_read_only_policy() -> Non
     assert statement["Principal"] == {"AWS": ["arn:aws:iam::111122223333:root"]}
     assert statement["Action"] == list(iam.READER_ACTIONS)
     assert all(action.split(":")[1].startswith(("Describe", "List")) for action in statement["Action"])
-    group_arn = "arn:aws:sagemaker:eu-west-1:123456789012:reg-churn"
+    group_arn = "arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/demo-dev-churn"
     assert statement["Resource"][0] == group_arn
     registry = registries[0]
     assert set(registry.model_package_group_arns) == {"churn", "fraud"}
