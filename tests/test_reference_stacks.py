@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 import yaml
+from stackyard.policies.rules.tagging import is_taggable
+
 from stackyard.check.evaluate import CheckOptions, CheckRun, run_check
 from stackyard.check.model import Result
 from stackyard.commands.check import default_pack
 from stackyard.plan import plan_project
 from stackyard.plan.wire import UNKNOWN
-from stackyard.policies.rules.tagging import is_taggable
 
 ROOT = Path(__file__).resolve().parent.parent
 STRICT = ROOT / "policies" / "presets" / "strict.json"
@@ -95,7 +96,7 @@ def test_every_taggable_resource_carries_the_required_tags(
         tags = resource["inputs"].get("tags") or {}
         for key in REQUIRED_TAGS:
             # A feature group may carry its own, stricter data classification.
-            assert tags.get(key) == expected[key] or key == "data-classification" and tags.get(key), (
+            assert tags.get(key) == expected[key] or (key == "data-classification" and tags.get(key)), (
                 resource["urn"],
                 key,
                 tags,
