@@ -36,6 +36,26 @@ def tls_only_policy(bucket_arn: str) -> str:
     )
 
 
+BUCKET_NAME_MAX = 63
+ACCOUNT_ID_LENGTH = 12
+
+
+def bucket_name(name: str, name_prefix: str, account_id: str) -> str:
+    """The bucket's physical name, `<project>-<env>-<role>-<account-id>`: deterministic, so it is
+    known at preview (the account comes from an invoke, answered at preview) and everything built
+    from it (the bucket's ARN in its policy, `s3://` URIs handed to other services) is known too.
+    S3 names are global: the account ID keeps two accounts' stacks of one project apart, the
+    project and environment keep stacks of one account apart. `name` is the Pulumi name, prefixed
+    with `name_prefix` when it does not start with it, cut to fit the 63-character limit."""
+    base = name if name.startswith(f"{name_prefix}-") else f"{name_prefix}-{name}"
+    base = base.lower()[: BUCKET_NAME_MAX - ACCOUNT_ID_LENGTH - 1].rstrip("-.")
+    return f"{base}-{account_id}"
+
+
+def bucket_arn(bucket: str, partition: str = "aws") -> str:
+    return f"arn:{partition}:s3:::{bucket}"
+
+
 def retention_rules(
     retention_days: int | None, prefix_retention_days: Mapping[str, int] | None = None
 ) -> list[dict[str, Any]]:
@@ -102,8 +122,13 @@ class SecureBucket(pulumi.ComponentResource):
         super().__init__("stackyard:storage:SecureBucket", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        account_id = aws.get_caller_identity_output(opts=invoke).account_id
+        partition = aws.get_partition_output(opts=invoke).partition
+        physical_name = account_id.apply(lambda account: bucket_name(name, context.name_prefix, account))
         self.bucket = aws.s3.Bucket(
             name,
+            bucket=physical_name,
             force_destroy=False,
             tags=tags or context.tags_for(name),
             opts=pulumi.ResourceOptions.merge(child, context.stateful_options()),
@@ -141,7 +166,11 @@ class SecureBucket(pulumi.ComponentResource):
         aws.s3.BucketPolicy(
             f"{name}-tls-only",
             bucket=bucket_id,
-            policy=self.bucket.arn.apply(tls_only_policy),
+            # Built from the bucket's known name, not its `arn` output, so the policy is known at
+            # preview and the TLS rule can be checked before the bucket exists.
+            policy=pulumi.Output.all(physical_name, partition).apply(
+                lambda values: tls_only_policy(bucket_arn(values[0], values[1]))
+            ),
             # S3 rejects a bucket policy while the public-access block is being changed.
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[public_access])),
         )

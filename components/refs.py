@@ -60,3 +60,6 @@ class TrainingCluster:
     job_definition_arn: pulumi.Output[str] | None = None
     oidc_provider_arn: pulumi.Output[str] | None = None
     oidc_provider_url: pulumi.Output[str] | None = None
+    gpu_tolerations: list[dict[str, str]] = field(default_factory=list)
+    """Tolerations matching every taint of the cluster's GPU nodes (`training.gpu.tolerations_for`),
+    for anything that schedules GPU pods there (the device plugin, KServe predictors)."""

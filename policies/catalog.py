@@ -136,6 +136,39 @@ def read_tolerantly(value: Any) -> dict[str, Any]:
     return result
 
 
+def known_tree(value: Any) -> Any:
+    """A property read whole into plain dicts and lists, each unknown leaf replaced by
+    `helpers.UNKNOWN_VALUE`, so the known parts of a structured value (a policy document whose
+    `Resource` ARNs are Outputs) stay readable. A value unknown as a whole still raises."""
+    if isinstance(value, Mapping):
+        result: dict[str, Any] = {}
+        for key in value:
+            try:
+                result[key] = known_tree(value[key])
+            except UnknownValueError:
+                result[key] = helpers.UNKNOWN_VALUE
+        return result
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        items: list[Any] = []
+        for index in range(len(value)):
+            try:
+                items.append(known_tree(value[index]))
+            except UnknownValueError:
+                items.append(helpers.UNKNOWN_VALUE)
+        return items
+    return value
+
+
+def policy_statements(document: Any) -> list[helpers.Statement]:
+    """The statements of a policy document property (a JSON string, or an object whose leaves may
+    be unknown at preview). Raises `Indeterminate` when a part that decides what the document
+    grants is unknown, `helpers.PolicyDocumentError` when it is no policy document."""
+    try:
+        return helpers.parse_policy(known_tree(document))
+    except helpers.UnknownPolicyPart as exc:
+        raise Indeterminate(f"the policy document's {exc} can't be known during preview") from exc
+
+
 def resource_tags(props: Mapping[str, Any], provider_props: Mapping[str, Any] | None) -> dict[str, Any]:
     """A resource's own tags over its AWS provider's `defaultTags.tags`, read tolerantly."""
     own = props.get("tags")

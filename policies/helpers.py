@@ -128,7 +128,8 @@ class Statement:
     effect: str
     actions: tuple[str, ...]
     not_actions: tuple[str, ...]
-    resources: tuple[str, ...]
+    resources: tuple[Any, ...]
+    """ARN patterns; `UNKNOWN_VALUE` for one unknown at preview."""
     principals: Mapping[str, tuple[str, ...]]
     """Principal type ('AWS', 'Service', 'Federated', 'CanonicalUser', '*') -> values."""
     conditions: Mapping[str, Mapping[str, tuple[str, ...]]]
@@ -159,8 +160,34 @@ class PolicyDocumentError(ValueError):
     """A policy document that is not valid JSON or not an IAM document."""
 
 
+class UnknownPolicyPart(Exception):
+    """A part of a policy document that decides what it grants (Effect, Action, Principal,
+    Condition) is unknown at preview; the message is the part's path."""
+
+
+def contains_unknown(value: Any) -> bool:
+    if value is UNKNOWN_VALUE:
+        return True
+    if isinstance(value, Mapping):
+        return any(contains_unknown(item) for item in value.values())
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return any(contains_unknown(item) for item in value)
+    return False
+
+
+_DECIDING_FIELDS = ("Effect", "Action", "NotAction", "Principal", "NotPrincipal", "Condition")
+"""Statement fields without which no rule can tell what a statement grants. `Resource` is not one:
+a document built as an object may name resources by ARNs that are unknown at preview (the stack's
+own bucket or key), which leaves what it allows, and to whom, known."""
+
+
 def _strings(value: Any) -> tuple[str, ...]:
     return tuple(str(item) for item in as_list(value))
+
+
+def _resources(value: Any) -> tuple[Any, ...]:
+    """Resource ARNs; one unknown at preview stays `UNKNOWN_VALUE`, never a made-up string."""
+    return tuple(item if item is UNKNOWN_VALUE else str(item) for item in as_list(value))
 
 
 def _principals(value: Any) -> dict[str, tuple[str, ...]]:
@@ -175,7 +202,9 @@ def _principals(value: Any) -> dict[str, tuple[str, ...]]:
 
 def parse_policy(document: Any) -> list[Statement]:
     """The statements of an IAM policy document given as a JSON string or as a mapping (pulumi-aws
-    accepts both), with every one-or-many field normalised to a tuple."""
+    accepts both), with every one-or-many field normalised to a tuple. A mapping may hold
+    `UNKNOWN_VALUE` leaves (read with `catalog.known_tree`): in `Resource` they are kept, in a
+    field that decides what the statement grants they raise `UnknownPolicyPart`."""
     if document is None or document == "":
         return []
     if isinstance(document, str):
@@ -185,11 +214,18 @@ def parse_policy(document: Any) -> list[Statement]:
             raise PolicyDocumentError(f"policy is not valid JSON: {exc.msg}") from exc
     if not isinstance(document, Mapping):
         raise PolicyDocumentError("policy must be a JSON object")
+    if document.get("Statement") is UNKNOWN_VALUE:
+        raise UnknownPolicyPart("Statement")
     statements = as_list(document.get("Statement"))
     parsed = []
-    for raw in statements:
+    for index, raw in enumerate(statements):
+        if raw is UNKNOWN_VALUE:
+            raise UnknownPolicyPart(f"Statement[{index}]")
         if not isinstance(raw, Mapping):
             raise PolicyDocumentError("each Statement must be an object")
+        for field in _DECIDING_FIELDS:
+            if contains_unknown(raw.get(field)):
+                raise UnknownPolicyPart(f"Statement[{index}].{field}")
         conditions = {
             str(operator): {str(key): _strings(values) for key, values in dict(keys).items()}
             for operator, keys in dict(raw.get("Condition") or {}).items()
@@ -200,7 +236,7 @@ def parse_policy(document: Any) -> list[Statement]:
                 effect=str(raw.get("Effect", "")),
                 actions=_strings(raw.get("Action")),
                 not_actions=_strings(raw.get("NotAction")),
-                resources=_strings(raw.get("Resource")),
+                resources=_resources(raw.get("Resource")),
                 principals=_principals(principal),
                 conditions=conditions,
                 sid=str(raw.get("Sid", "")),

@@ -243,8 +243,10 @@ class FeatureStore(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
-            # An S3 bucket's id is its name.
-            self.offline_store_s3_uri = self.offline_bucket.bucket.id.apply(lambda bucket: f"s3://{bucket}")
+            # The bucket's name (deterministic, known at preview) rather than its id (known only
+            # once created), so the store's URI and prefix can be checked against the bucket's
+            # lifecycle rules before anything exists.
+            self.offline_store_s3_uri = self.offline_bucket.name.apply(lambda bucket: f"s3://{bucket}")
             # Feature Store checks the role and starts writing as soon as a group exists: the
             # role's permissions and the bucket's encryption and policy must be in place first.
             ready = [role_policy, self.offline_bucket]
@@ -287,8 +289,7 @@ class FeatureStore(pulumi.ComponentResource):
             offline = offline_store_config(
                 group,
                 glue_table_name(physical),
-                # An S3 bucket's id is its name.
-                self.offline_bucket.bucket.id,
+                self.offline_bucket.name,
                 self.catalog_database.name,
                 kms_key_arn,
             )

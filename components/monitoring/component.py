@@ -185,16 +185,23 @@ class Monitoring(pulumi.ComponentResource):
         name = self._name
         topic = aws.sns.Topic(
             f"{name}-alarms",
-            name=self._context.physical_name("alarms", max_length=256),
+            name=self._context.physical_name("alarms", 256),
             display_name=f"{self._context.name_prefix} ML alarms",
             kms_master_key_id=self._key_arn,
             tags=self._tags(f"{name}-alarms"),
             opts=self._child,
         )
+        # The policy names the topic by the ARN its known name gives (not by `topic.arn`), so the
+        # policy is known at preview and its principals can be checked before the topic exists.
+        topic_arn = pulumi.Output.all(self._partition, self._account_id).apply(
+            lambda v: (
+                f"arn:{v[0]}:sns:{self._context.region}:{v[1]}:{self._context.physical_name('alarms', 256)}"
+            )
+        )
         aws.sns.TopicPolicy(
             f"{name}-alarms-policy",
             arn=topic.arn,
-            policy=pulumi.Output.all(topic.arn, self._account_id).apply(lambda v: topic_policy(v[0], v[1])),
+            policy=pulumi.Output.all(topic_arn, self._account_id).apply(lambda v: topic_policy(v[0], v[1])),
             opts=self._child,
         )
         notifications = self._spec.notifications

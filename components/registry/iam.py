@@ -37,6 +37,10 @@ def model_package_arn_pattern(group_arn: str) -> str:
     return group_arn.replace(":model-package-group/", ":model-package/", 1) + "/*"
 
 
+def model_package_group_arn(group_name: str, region: str, account_id: str, partition: str = "aws") -> str:
+    return f"arn:{partition}:sagemaker:{region}:{account_id}:model-package-group/{group_name}"
+
+
 def model_group_reader_policy(group_arn: str, readers: Sequence[str], partition: str = "aws") -> str:
     """Resource policy letting `readers` (account IDs) describe and list a group's versions."""
     return _document(

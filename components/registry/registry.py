@@ -26,8 +26,9 @@ APPROVAL_STATUS = {"manual": "PendingManualApproval", "automatic": "Approved"}
 """The status a new model version is registered with, per the model's approval mode."""
 
 
-def _reader_policy(readers: Sequence[str], values: list[str]) -> str:
-    group_arn, partition = values
+def _reader_policy(readers: Sequence[str], group_name: str, region: str, values: list[str]) -> str:
+    partition, account_id = values
+    group_arn = iam.model_package_group_arn(group_name, region, account_id, partition)
     return iam.model_group_reader_policy(group_arn, readers, partition)
 
 
@@ -58,25 +59,32 @@ class Registry(pulumi.ComponentResource):
     ) -> None:
         super().__init__("stackyard:registry:Registry", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        partition = aws.get_partition_output(opts=invoke)
+        account_id = aws.get_caller_identity_output(opts=invoke).account_id
 
         self.model_package_groups = {}
         for model in args.models:
             group_name = f"{name}-{model.name}"
+            physical = context.physical_name(model.name, max_length=63)
             group = aws.sagemaker.ModelPackageGroup(
                 group_name,
-                model_package_group_name=context.physical_name(model.name, max_length=63),
+                model_package_group_name=physical,
                 model_package_group_description=model.description or None,
                 tags=context.tags_for(group_name, approval=model.approval),
-                opts=child,
+                # A group holds every registered version and its approval history: deleting it
+                # deletes them, so it is protected like the data stores.
+                opts=pulumi.ResourceOptions.merge(child, context.stateful_options()),
             )
             if model.readers:
                 readers = tuple(model.readers)
                 aws.sagemaker.ModelPackageGroupPolicy(
                     f"{group_name}-readers",
                     model_package_group_name=group.model_package_group_name,
-                    resource_policy=pulumi.Output.all(group.arn, partition.partition).apply(
-                        functools.partial(_reader_policy, readers)
+                    # The group's ARN from its known name (not `group.arn`), so the policy is
+                    # known at preview and its reader accounts can be checked before it exists.
+                    resource_policy=pulumi.Output.all(partition.partition, account_id).apply(
+                        functools.partial(_reader_policy, readers, physical, context.region)
                     ),
                     opts=child,
                 )

@@ -12,7 +12,7 @@ from stackyard.components._bucket import SecureBucket
 from stackyard.components.context import StackContext
 from stackyard.components.kube import kubernetes_provider
 from stackyard.components.refs import ServedEndpoint, TrainingCluster
-from stackyard.components.serving.kserve import KServeEndpoint, tolerations_for
+from stackyard.components.serving.kserve import KServeEndpoint, gpu_tolerations
 from stackyard.components.serving.sagemaker import SageMakerEndpoint
 from stackyard.components.serving.spec import ServingSpec
 
@@ -40,12 +40,11 @@ class Serving(pulumi.ComponentResource):
         security_group_ids: pulumi.Input[Sequence[str]],
         model_package_group_names: Mapping[str, pulumi.Input[str]] | None = None,
         clusters: Mapping[str, TrainingCluster] | None = None,
-        gpu_taints: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """`model_package_group_names`: registry model name -> its model package group's name or ARN.
-        `clusters`: the training section's clusters (for KServe on a stack EKS cluster);
-        `gpu_taints`: cluster name -> the taints of its GPU node groups (see `cluster_gpu_taints`)."""
+        `clusters`: the training section's clusters (for KServe on a stack EKS cluster: its
+        provider and its GPU nodes' tolerations)."""
         groups = dict(model_package_group_names or {})
         missing = sorted(
             {e.model.package_group for e in args.sagemaker_endpoints if e.model.package_group} - set(groups)
@@ -102,14 +101,13 @@ class Serving(pulumi.ComponentResource):
                 settings = endpoint.kserve
                 assert settings is not None
                 target = settings.target
-                taints = (gpu_taints or {}).get(target.cluster or "") if target.cluster else None
                 provider = kubernetes_provider(f"{name}-{endpoint.name}", target, clusters or {}, child)
                 kserve = KServeEndpoint(
                     f"{name}-{endpoint.name}",
                     endpoint,
                     context=context,
                     provider=provider,
-                    tolerations=tolerations_for(taints),
+                    tolerations=gpu_tolerations(target, clusters or {}),
                     opts=child,
                 )
                 self.kserve_endpoints[endpoint.name] = kserve

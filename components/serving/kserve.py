@@ -14,60 +14,15 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from stackyard.components.context import StackContext
+from stackyard.components.refs import TrainingCluster
 from stackyard.components.serving.spec import EndpointSpec
+from stackyard.components.training import gpu
+
+from stackyard.spec.common import KubernetesTargetSpec
 
 API_VERSION = "serving.kserve.io/v1beta1"
 KIND = "InferenceService"
 GPU_RESOURCE = "nvidia.com/gpu"
-
-DEFAULT_GPU_TOLERATIONS = ({"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"},)
-"""What GPU pods tolerate when the cluster's taints are not known: the taint EKS GPU node groups
-(and the NVIDIA device plugin's own toleration) use."""
-
-# EKS's API spells taint effects in upper snake case; Kubernetes in camel case.
-_EFFECTS = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute", "PREFER_NO_SCHEDULE": "PreferNoSchedule"}
-
-
-def tolerations_for(taints: Sequence[Mapping[str, Any]] | None) -> list[dict[str, str]]:
-    """Tolerations matching GPU node taints ({key, value?, effect}); the default GPU toleration when
-    there are none to match."""
-    if not taints:
-        return [dict(toleration) for toleration in DEFAULT_GPU_TOLERATIONS]
-    tolerations = []
-    for taint in taints:
-        effect = str(taint.get("effect") or "NoSchedule")
-        toleration = {"key": str(taint["key"]), "effect": _EFFECTS.get(effect, effect)}
-        value = taint.get("value")
-        toleration |= {"operator": "Equal", "value": str(value)} if value else {"operator": "Exists"}
-        if toleration not in tolerations:
-            tolerations.append(toleration)
-    return tolerations
-
-
-def cluster_gpu_taints(training: Any) -> dict[str, list[dict[str, Any]]]:
-    """The taints of each EKS cluster's GPU node groups in a training section, read duck-typed
-    (`clusters[].name`, `clusters[].node_groups[].taints[]` with key/value/effect; a node group
-    counts as GPU when it says `gpu` or has a GPU taint), for `Serving(gpu_taints=...)`."""
-    taints: dict[str, list[dict[str, Any]]] = {}
-    for cluster in getattr(training, "clusters", None) or []:
-        if getattr(cluster, "backend", "eks") != "eks":
-            continue
-        found: list[dict[str, Any]] = []
-        for group in getattr(cluster, "node_groups", None) or []:
-            group_taints = [_as_dict(taint) for taint in getattr(group, "taints", None) or []]
-            is_gpu = bool(getattr(group, "gpu", False)) or any(
-                t.get("key") == GPU_RESOURCE for t in group_taints
-            )
-            if is_gpu:
-                found += [taint for taint in group_taints if taint not in found]
-        taints[str(cluster.name)] = found
-    return taints
-
-
-def _as_dict(taint: Any) -> dict[str, Any]:
-    if isinstance(taint, Mapping):
-        return dict(taint)
-    return {key: getattr(taint, key, None) for key in ("key", "value", "effect")}
 
 
 def predictor_resources(endpoint: EndpointSpec) -> dict[str, dict[str, str]]:
@@ -81,10 +36,11 @@ def predictor_resources(endpoint: EndpointSpec) -> dict[str, dict[str, str]]:
 
 
 def inference_service(
-    context: StackContext, endpoint: EndpointSpec, tolerations: Sequence[Mapping[str, str]] | None
+    context: StackContext, endpoint: EndpointSpec, tolerations: Sequence[Mapping[str, str]]
 ) -> dict[str, Any]:
     """The InferenceService manifest. Raw deployment mode: plain Deployments and an HPA, no Knative
-    needed on the cluster. Tolerations only for GPU predictors, so CPU models stay off GPU nodes."""
+    needed on the cluster. Tolerations (those of the cluster's GPU nodes, see
+    `gpu_tolerations`) only for GPU predictors, so CPU models stay off GPU nodes."""
     settings = endpoint.kserve
     assert settings is not None and endpoint.model.s3_uri
     model: dict[str, Any] = {
@@ -104,7 +60,7 @@ def inference_service(
     if settings.service_account:
         predictor["serviceAccountName"] = settings.service_account
     if settings.gpus:
-        predictor["tolerations"] = [dict(t) for t in (tolerations or tolerations_for(None))]
+        predictor["tolerations"] = [dict(t) for t in tolerations]
     labels = {
         "app.kubernetes.io/name": endpoint.name,
         "app.kubernetes.io/part-of": context.name_prefix,
@@ -121,6 +77,21 @@ def inference_service(
         },
         "spec": {"predictor": predictor},
     }
+
+
+def gpu_tolerations(
+    target: KubernetesTargetSpec, clusters: Mapping[str, TrainingCluster]
+) -> list[dict[str, str]]:
+    """What a GPU predictor tolerates: on a cluster of the stack, the taints of its GPU node groups
+    as training made them (custom ones included); on an existing cluster, the taint EKS GPU node
+    groups and the NVIDIA device plugin use by default."""
+    if target.cluster:
+        return list(clusters[target.cluster].gpu_tolerations)
+    return default_gpu_tolerations()
+
+
+def default_gpu_tolerations() -> list[dict[str, str]]:
+    return gpu.tolerations_for([[gpu.DEFAULT_GPU_TAINT]])
 
 
 def cluster_url(endpoint: EndpointSpec) -> str:
@@ -149,7 +120,9 @@ class KServeEndpoint(pulumi.ComponentResource):
         if args.backend != "kserve" or args.kserve is None:
             raise ValueError(f"endpoint '{args.name}' is not a KServe endpoint")
         super().__init__("stackyard:serving:KServeEndpoint", name, None, opts)
-        manifest = inference_service(context, args, tolerations)
+        manifest = inference_service(
+            context, args, default_gpu_tolerations() if tolerations is None else tolerations
+        )
         self.inference_service = k8s.apiextensions.CustomResource(
             f"{name}-isvc",
             api_version=manifest["apiVersion"],

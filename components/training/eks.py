@@ -22,7 +22,12 @@ from stackyard.components.context import StackContext
 from stackyard.components.refs import TrainingCluster
 from stackyard.components.training import iam
 from stackyard.components.training.autoscaler import ClusterAutoscaler
-from stackyard.components.training.gpu import GPU_NODE_LABEL, autoscaler_node_template_tags, eks_ami_type
+from stackyard.components.training.gpu import (
+    GPU_NODE_LABEL,
+    autoscaler_node_template_tags,
+    eks_ami_type,
+    tolerations_for,
+)
 from stackyard.components.training.kubernetes import GpuScheduling
 from stackyard.components.training.spec import EksSpec, NodeGroupSpec
 
@@ -235,6 +240,7 @@ class EksTrainingCluster(pulumi.ComponentResource):
             gpu_node_group_max={group.name: group.max_size for group in gpu_groups},
             oidc_provider_arn=self.oidc_provider.arn,
             oidc_provider_url=self.oidc_provider.url,
+            gpu_tolerations=tolerations_for([group.effective_taints for group in gpu_groups]),
         )
         self.register_outputs(
             {

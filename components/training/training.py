@@ -11,6 +11,7 @@ from stackyard.components.kube import kubernetes_provider
 from stackyard.components.refs import TrainingCluster
 from stackyard.components.training.batch import BatchTrainingCluster
 from stackyard.components.training.eks import EksTrainingCluster
+from stackyard.components.training.gpu import tolerations_for
 from stackyard.components.training.kubernetes import GpuScheduling
 from stackyard.components.training.spec import ExistingClusterSpec, TrainingSpec
 from stackyard.spec.common import KubernetesTargetSpec
@@ -69,13 +70,19 @@ class Training(pulumi.ComponentResource):
             {},
             pulumi.ResourceOptions(parent=self),
         )
+        gpu_taints = [[taint.taint() for taint in args.gpu_node_taints]]
         GpuScheduling(
             f"{name}-gpu",
             provider=provider,
-            gpu_taints=[[taint.taint() for taint in args.gpu_node_taints]],
+            gpu_taints=gpu_taints,
             gpu_node_selector=args.gpu_node_selector,
             teams=args.teams,
             gpus_per_node=args.gpus_per_node,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        return TrainingCluster(key=key, backend="kubernetes", kubernetes_provider=provider)
+        return TrainingCluster(
+            key=key,
+            backend="kubernetes",
+            kubernetes_provider=provider,
+            gpu_tolerations=tolerations_for(gpu_taints),
+        )

@@ -9,7 +9,7 @@ from typing import Any
 from pulumi_policy import PolicyResource
 
 from stackyard.policies import helpers
-from stackyard.policies.catalog import ResourceCheck, StackCheck, resource_rule, stack_rule
+from stackyard.policies.catalog import ResourceCheck, StackCheck, policy_statements, resource_rule, stack_rule
 
 _AT_REST = {
     "nist-800-53": ["SC-28", "SC-28(1)", "SC-12"],
@@ -390,7 +390,7 @@ def kms_key_rotation(ctx: ResourceCheck) -> None:
 
 def denies_insecure_transport(document: Any) -> bool:
     """Whether a bucket policy has a Deny statement for requests without TLS (aws:SecureTransport false)."""
-    for statement in helpers.parse_policy(document):
+    for statement in policy_statements(document):
         if statement.effect != "Deny":
             continue
         if not any(helpers.action_matches_everything_in(a, "s3") for a in statement.actions):

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from stackyard.policies import helpers
-from stackyard.policies.catalog import ResourceCheck, resource_rule
+from stackyard.policies.catalog import ResourceCheck, policy_statements, resource_rule
 
 _LEAST_PRIVILEGE = {
     "nist-800-53": ["AC-6", "AC-6(10)", "AC-2"],
@@ -104,7 +104,7 @@ _IDENTITY_DOCUMENT_TYPES = [*POLICY_DOCUMENT_TYPES, "aws:iam/role:Role"]
 
 def _report_unparsable(ctx: ResourceCheck, document: Any) -> list[helpers.Statement] | None:
     try:
-        return helpers.parse_policy(document)
+        return policy_statements(document)
     except helpers.PolicyDocumentError as exc:
         ctx.violation(f"policy document cannot be checked: {exc}")
         return None

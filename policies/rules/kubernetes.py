@@ -21,12 +21,13 @@ _HARDENING = {
 }
 
 GPU_RESOURCE = "nvidia.com/gpu"
+DAEMON_SET = "kubernetes:apps/v1:DaemonSet"
 
 POD_SPEC_PATHS = {
     "kubernetes:core/v1:Pod": "spec",
     "kubernetes:apps/v1:Deployment": "spec.template.spec",
     "kubernetes:apps/v1:StatefulSet": "spec.template.spec",
-    "kubernetes:apps/v1:DaemonSet": "spec.template.spec",
+    DAEMON_SET: "spec.template.spec",
     "kubernetes:apps/v1:ReplicaSet": "spec.template.spec",
     "kubernetes:batch/v1:Job": "spec.template.spec",
     "kubernetes:batch/v1:CronJob": "spec.jobTemplate.spec.template.spec",
@@ -79,6 +80,11 @@ def _workload_or_not_applicable(ctx: ResourceCheck) -> None:
     types=WORKLOAD_TYPES,
 )
 def gpu_limits(ctx: ResourceCheck) -> None:
+    if ctx.type == DAEMON_SET:
+        # Node agents (the NVIDIA device plugin, the DCGM exporter) run one pod on every GPU node:
+        # they must tolerate the GPU taints to land there, and they manage or watch the GPUs
+        # without being assigned one. A GPU limit would take a GPU away from the workloads.
+        ctx.not_applicable("a DaemonSet runs a per-node agent, which tolerates GPU taints without using GPUs")
     _workload_or_not_applicable(ctx)
     tolerates_gpu = any(
         str(t.get("key", "")) == GPU_RESOURCE for t in helpers.as_list(pod_spec(ctx).get("tolerations"))

@@ -9,7 +9,14 @@ from pulumi_policy import PolicyResource
 from pulumi_policy.proxy import UnknownValueError
 
 from stackyard.policies import helpers
-from stackyard.policies.catalog import Indeterminate, ResourceCheck, StackCheck, resource_rule, stack_rule
+from stackyard.policies.catalog import (
+    Indeterminate,
+    ResourceCheck,
+    StackCheck,
+    policy_statements,
+    resource_rule,
+    stack_rule,
+)
 
 _RESIDENCY_FRAMEWORKS = {
     "nist-800-53": ["SA-9(5)", "AC-4"],
@@ -177,7 +184,7 @@ def no_cross_account_sharing(ctx: ResourceCheck) -> None:
     key = RESOURCE_POLICY_TYPES[ctx.type]
     document = ctx.props.get(key) if key in ctx.props else None
     allowed = _allowed_accounts(ctx, ctx.provider_props)
-    for statement, kind, principal in helpers.allowed_principals(helpers.parse_policy(document)):
+    for statement, kind, principal in helpers.allowed_principals(policy_statements(document)):
         if kind in ("*", "AWS") and principal == "*":
             if not statement.conditions:
                 ctx.violation("an Allow statement grants access to every principal ('*') without a condition")

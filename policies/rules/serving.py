@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pulumi_policy import PolicyResource
+from pulumi_policy.proxy import UnknownValueError
 
 from stackyard.policies import helpers
-from stackyard.policies.catalog import ResourceCheck, StackCheck, resource_rule, stack_rule
+from stackyard.policies.catalog import ResourceCheck, StackCheck, known_names, resource_rule, stack_rule
 
 _AVAILABILITY = {
     "nist-800-53": ["CP-2", "SC-5", "SC-36"],
@@ -26,6 +28,7 @@ ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
 SCALING_TARGET = "aws:appautoscaling/target:Target"
 SCALING_POLICY = "aws:appautoscaling/policy:Policy"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+COMPOSITE_ALARM = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
 LATENCY_METRICS = frozenset({"ModelLatency", "OverheadLatency", "ModelSetupTime"})
 ERROR_METRICS = frozenset(
     {"Invocation5XXErrors", "Invocation4XXErrors", "InvocationModelErrors", "ModelError"}
@@ -249,24 +252,94 @@ endpoint_error_alarm = stack_rule(
 )(_alarm_rule("errors", ERROR_METRICS))
 
 
-@resource_rule(
+_ALARM_STATE_FUNCTION = re.compile(r'\b(?:ALARM|OK|INSUFFICIENT_DATA)\(\s*(?:"([^"]+)"|([^\s)]+))\s*\)')
+"""`ALARM("name")`, `OK(name)`, ... in a composite alarm's rule: the alarms it combines."""
+
+
+def _on_sagemaker_metrics(alarm: PolicyResource) -> bool:
+    namespaces = {str(alarm.props.get("namespace", ""))} | {
+        str(helpers.get_path(q, "metric.namespace", ""))
+        for q in helpers.as_list(alarm.props.get("metricQueries"))
+    }
+    return "AWS/SageMaker" in namespaces
+
+
+def _has_actions(alarm: PolicyResource) -> bool:
+    """Whether an alarm notifies: actions enabled and at least one alarm action. An action that is
+    an Output (an SNS topic's ARN) is unknown at preview but still an action, so only the length of
+    the list is read; a list that is itself unknown raises."""
+    if alarm.props.get("actionsEnabled") is False or "alarmActions" not in alarm.props:
+        return False
+    actions = alarm.props["alarmActions"]
+    return bool(actions) and len(actions) > 0
+
+
+def alarm_names_in_rule(rule: str) -> set[str]:
+    """The alarm names a composite alarm rule refers to."""
+    return {quoted or bare for quoted, bare in _ALARM_STATE_FUNCTION.findall(rule)}
+
+
+def composites_including(ctx: StackCheck, alarm: PolicyResource) -> list[PolicyResource]:
+    """Composite alarms whose rule refers to `alarm`: through a property dependency of `alarmRule`
+    on it (the rule was built from its name output), or by its known name in a literal rule (one
+    without property dependencies). A literal rule that is unknown at preview raises."""
+    names = known_names(alarm) | _known_alarm_name(alarm)
+    found = []
+    for composite in ctx.of_type(COMPOSITE_ALARM):
+        deps = composite.property_dependencies.get("alarmRule", [])
+        if any(dep.urn == alarm.urn for dep in deps) or (
+            not deps
+            and "alarmRule" in composite.props
+            and names & alarm_names_in_rule(str(composite.props["alarmRule"]))
+        ):
+            found.append(composite)
+    return found
+
+
+def _known_alarm_name(alarm: PolicyResource) -> set[str]:
+    try:
+        name = alarm.props.get("alarmName")
+    except UnknownValueError:
+        return set()
+    return {str(name)} if name else set()
+
+
+def _notifies(ctx: StackCheck, alarm: PolicyResource, seen: frozenset[str] = frozenset()) -> bool:
+    """An alarm notifies when it has actions, or when a composite alarm that includes it notifies
+    (composites may nest)."""
+    if _has_actions(alarm):
+        return True
+    return any(
+        _notifies(ctx, composite, seen | {alarm.urn})
+        for composite in composites_including(ctx, alarm)
+        if composite.urn not in seen
+    )
+
+
+@stack_rule(
     id="SY-SRV-006",
     name="sagemaker-alarm-actions",
     group="serving",
     severity="low",
     enforcement="advisory",
-    description="Alarms on SageMaker metrics notify someone (an alarm action such as an SNS topic).",
-    remediation="Set alarm_actions (and ok_actions) to the stack's SNS topic.",
+    description="Alarms on SageMaker metrics notify someone: an alarm action (such as an SNS topic) on the "
+    "alarm, or on a composite alarm that includes it.",
+    remediation="Set alarm_actions (and ok_actions) to the stack's SNS topic, on the alarm or on a composite "
+    "alarm whose rule includes it (one page per incident).",
     frameworks=_MONITORING,
     peers={"aws-config": ["cloudwatch-alarm-action-check"]},
-    types=[METRIC_ALARM],
 )
-def sagemaker_alarm_actions(ctx: ResourceCheck) -> None:
-    namespaces = {str(ctx.props.get("namespace", ""))} | {
-        str(helpers.get_path(q, "metric.namespace", ""))
-        for q in helpers.as_list(ctx.props.get("metricQueries"))
-    }
-    if "AWS/SageMaker" not in namespaces:
-        ctx.not_applicable("not an alarm on SageMaker metrics")
-    if ctx.props.get("actionsEnabled") is False or not helpers.as_list(ctx.props.get("alarmActions")):
-        ctx.violation("the alarm notifies no one (no alarmActions)")
+def sagemaker_alarm_actions(ctx: StackCheck) -> None:
+    for alarm in ctx.of_type(METRIC_ALARM):
+        with ctx.guard(alarm):
+            if not _on_sagemaker_metrics(alarm) or _notifies(ctx, alarm):
+                continue
+            silent = [c.name for c in composites_including(ctx, alarm)]
+            if silent:
+                ctx.violation(
+                    f"the alarm notifies no one (no alarmActions, nor on the composite alarms {silent} "
+                    "that include it)",
+                    alarm,
+                )
+            else:
+                ctx.violation("the alarm notifies no one (no alarmActions)", alarm)

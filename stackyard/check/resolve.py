@@ -7,8 +7,19 @@ is a field that holds a KMS key (or an IAM role ARN) and the input depends on a 
 type in the same stack, stackyard substitutes a well-formed placeholder built from that
 resource's URN. The rule then decides, and the evidence records the substitution.
 
+What the stack proves, field by field:
+- a KMS key ARN (`kmsKeyId`, the EKS secrets `keyArn`, ...) from an `aws:kms/key:Key`;
+- an IAM role ARN (`roleArn`, `executionRoleArn`, ...) from an `aws:iam/role:Role`;
+- a list of subnet IDs (`subnets`, `subnetIds`) from the `aws:ec2/subnet:Subnet`s the input depends
+  on, and a list of security group IDs (`securityGroupIds`, `securityGroups`) from the
+  `aws:ec2/securityGroup:SecurityGroup`s: the placeholder list names every such dependency of the
+  input (a component may pass a subset, so a rule may rely on "subnets of this stack, at least
+  one", never on how many);
+
 A placeholder is only built when everything in it is known: a KMS key ARN needs the region of the
-key's provider; without it the value stays unknown and the rule stays indeterminate.
+key's provider; without it the value stays unknown and the rule stays indeterminate. Single
+unknown items of a list (one subnet of several) are not resolved: which dependency each one came
+from is not recorded.
 """
 
 from __future__ import annotations
@@ -24,11 +35,25 @@ PLACEHOLDER_ACCOUNT = "000000000000"
 """Account of placeholder ARNs: the plan cannot know the account, and no rule may depend on it."""
 
 _KMS_KEY_FIELDS = frozenset(
-    {"kmsKeyId", "kmsMasterKeyId", "kmsKeyArn", "kmsKey", "kmsKeyIdentifier", "volumeKmsKeyId", "kmsKeyID"}
+    {
+        "kmsKeyId",
+        "kmsMasterKeyId",
+        "kmsKeyArn",
+        "kmsKey",
+        "kmsKeyIdentifier",
+        "volumeKmsKeyId",
+        "kmsKeyID",
+        "keyArn",
+    }
 )
 _KMS_KEY_TYPES = frozenset({"aws:kms/key:Key", "aws:kms/replicaKey:ReplicaKey"})
 _ROLE_ARN_FIELDS = frozenset({"roleArn", "executionRoleArn", "serviceRoleArn", "iamRoleArn"})
 _ROLE_TYPES = frozenset({"aws:iam/role:Role"})
+
+_SUBNET_LIST_FIELDS = frozenset({"subnets", "subnetIds"})
+_SUBNET_TYPES = frozenset({"aws:ec2/subnet:Subnet"})
+_SECURITY_GROUP_LIST_FIELDS = frozenset({"securityGroupIds", "securityGroups", "vpcSecurityGroupIds"})
+_SECURITY_GROUP_TYPES = frozenset({"aws:ec2/securityGroup:SecurityGroup"})
 
 Builder = Callable[[Resource], str | None]
 
@@ -48,10 +73,26 @@ def _role_arn(role: Resource) -> str | None:
     return f"arn:aws:iam::{PLACEHOLDER_ACCOUNT}:role/{name}"
 
 
+def _resource_id(prefix: str) -> Builder:
+    """An AWS-style ID (`subnet-0123456789abcdef0`) derived from the resource's URN."""
+
+    def build(resource: Resource) -> str:
+        return f"{prefix}-{uuid.uuid5(uuid.NAMESPACE_URL, resource.urn).hex[:17]}"
+
+    return build
+
+
 _PROOFS: tuple[tuple[frozenset[str], frozenset[str], Builder], ...] = (
     (_KMS_KEY_FIELDS, _KMS_KEY_TYPES, _kms_key_arn),
     (_ROLE_ARN_FIELDS, _ROLE_TYPES, _role_arn),
 )
+"""Fields holding one value: the first dependency of the right type proves it."""
+
+_LIST_PROOFS: tuple[tuple[frozenset[str], frozenset[str], Builder], ...] = (
+    (_SUBNET_LIST_FIELDS, _SUBNET_TYPES, _resource_id("subnet")),
+    (_SECURITY_GROUP_LIST_FIELDS, _SECURITY_GROUP_TYPES, _resource_id("sg")),
+)
+"""Fields holding a list: every dependency of the right type is one item."""
 
 
 def resolve_unknowns(checked: CheckInput) -> CheckInput:
@@ -80,21 +121,31 @@ def _resolve(resource: Resource, by_urn: Mapping[str, Resource]) -> Resource:
     return dataclasses.replace(resource, inputs=inputs, resolutions=tuple(resolutions))
 
 
-def _walk(value: Any, field: str, path: str, candidates: list[Resource], found: list[Resolution]) -> Any:
+def _walk(
+    value: Any,
+    field: str,
+    path: str,
+    candidates: list[Resource],
+    found: list[Resolution],
+    *,
+    item: bool = False,
+) -> Any:
     """Return `value` with provable unknowns replaced; the same object when nothing changed."""
     if value == UNKNOWN:
-        placeholder = _substitute(field, path, candidates, found)
+        placeholder = _substitute(field, path, candidates, found, item=item)
         return value if placeholder is None else placeholder
     if isinstance(value, dict):
         changed = {k: _walk(v, k, f"{path}.{k}", candidates, found) for k, v in value.items()}
         return changed if any(changed[k] is not value[k] for k in value) else value
     if isinstance(value, list):
-        items = [_walk(v, field, f"{path}[{i}]", candidates, found) for i, v in enumerate(value)]
+        items = [_walk(v, field, f"{path}[{i}]", candidates, found, item=True) for i, v in enumerate(value)]
         return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
     return value
 
 
-def _substitute(field: str, path: str, candidates: list[Resource], found: list[Resolution]) -> str | None:
+def _substitute(
+    field: str, path: str, candidates: list[Resource], found: list[Resolution], *, item: bool
+) -> str | list[str] | None:
     for fields, types, build in _PROOFS:
         if field not in fields:
             continue
@@ -102,4 +153,18 @@ def _substitute(field: str, path: str, candidates: list[Resource], found: list[R
             if source.type in types and (placeholder := build(source)) is not None:
                 found.append(Resolution(path, source.urn, source.type, placeholder))
                 return placeholder
+    if item:
+        return None
+    for fields, types, build in _LIST_PROOFS:
+        if field not in fields:
+            continue
+        sources = [source for source in candidates if source.type in types]
+        items = [build(source) for source in sources]
+        if not sources or any(placeholder is None for placeholder in items):
+            continue
+        found.extend(
+            Resolution(f"{path}[{i}]", source.urn, source.type, str(placeholder))
+            for i, (source, placeholder) in enumerate(zip(sources, items, strict=True))
+        )
+        return [str(placeholder) for placeholder in items]
     return None

@@ -58,3 +58,94 @@ def test_a_role_arn_from_a_role_of_the_stack_is_resolved(tmp_path: Path) -> None
     model = resolved(plan, tmp_path, "model")
     assert model.inputs["executionRoleArn"] == "arn:aws:iam::000000000000:role/ml-prod-exec"
     assert [r.path for r in model.resolutions] == ["executionRoleArn"]
+
+
+SUBNET = "aws:ec2/subnet:Subnet"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+
+
+def _network(plan: PlanBuilder) -> tuple[str, str, str]:
+    first = plan.add(SUBNET, "private-1", {"cidrBlock": "10.0.0.0/19", "vpcId": UNKNOWN})
+    second = plan.add(SUBNET, "private-2", {"cidrBlock": "10.0.32.0/19", "vpcId": UNKNOWN})
+    group = plan.add(SECURITY_GROUP, "workloads", {"vpcId": UNKNOWN})
+    return first, second, group
+
+
+def test_subnet_and_security_group_lists_from_the_stack_network_are_resolved(tmp_path: Path) -> None:
+    """A SageMaker model's vpcConfig as the serving component passes it: both lists are Outputs of
+    the network component, so the whole lists are unknown and depend on its subnets and group."""
+    plan = PlanBuilder()
+    first, second, group = _network(plan)
+    plan.add(
+        "aws:sagemaker/model:Model",
+        "model",
+        {"vpcConfig": {"subnets": UNKNOWN, "securityGroupIds": UNKNOWN}},
+        property_dependencies={"vpcConfig": [group, first, second]},
+    )
+    model = resolved(plan, tmp_path, "model")
+    subnets = model.inputs["vpcConfig"]["subnets"]
+    groups = model.inputs["vpcConfig"]["securityGroupIds"]
+    assert len(subnets) == 2 and all(s.startswith("subnet-") for s in subnets)
+    assert len(groups) == 1 and groups[0].startswith("sg-")
+    assert [(r.path, r.from_urn) for r in model.resolutions] == [
+        ("vpcConfig.subnets[0]", first),
+        ("vpcConfig.subnets[1]", second),
+        ("vpcConfig.securityGroupIds[0]", group),
+    ]
+
+
+def test_a_data_quality_job_network_config_is_resolved(tmp_path: Path) -> None:
+    plan = PlanBuilder()
+    first, second, group = _network(plan)
+    plan.add(
+        "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition",
+        "job",
+        {"networkConfig": {"enableNetworkIsolation": True, "vpcConfig": {"subnets": UNKNOWN}}},
+        property_dependencies={"networkConfig": [group, first, second]},
+    )
+    job = resolved(plan, tmp_path, "job")
+    assert len(job.inputs["networkConfig"]["vpcConfig"]["subnets"]) == 2
+    assert job.inputs["networkConfig"]["enableNetworkIsolation"] is True
+
+
+def test_subnets_from_no_subnet_of_the_stack_stay_unknown(tmp_path: Path) -> None:
+    """Subnet IDs that come from a security group (or a config value) prove nothing."""
+    plan = PlanBuilder()
+    _, _, group = _network(plan)
+    plan.add(
+        "aws:sagemaker/model:Model",
+        "model",
+        {"vpcConfig": {"subnets": UNKNOWN}},
+        property_dependencies={"vpcConfig": [group]},
+    )
+    model = resolved(plan, tmp_path, "model")
+    assert model.inputs["vpcConfig"]["subnets"] == UNKNOWN
+    assert model.resolutions == ()
+
+
+def test_one_unknown_subnet_of_a_list_is_not_guessed(tmp_path: Path) -> None:
+    plan = PlanBuilder()
+    first, second, _ = _network(plan)
+    plan.add(
+        "aws:eks/cluster:Cluster",
+        "cluster",
+        {"vpcConfig": {"subnetIds": ["subnet-0123456789abcdef0", UNKNOWN]}},
+        property_dependencies={"vpcConfig": [first, second]},
+    )
+    cluster = resolved(plan, tmp_path, "cluster")
+    assert cluster.inputs["vpcConfig"]["subnetIds"] == ["subnet-0123456789abcdef0", UNKNOWN]
+
+
+def test_the_eks_secrets_key_from_a_kms_key_of_the_stack_is_resolved(tmp_path: Path) -> None:
+    plan = PlanBuilder(region="eu-west-1")
+    key = plan.add(KMS_KEY, "key", {})
+    plan.add(
+        "aws:eks/cluster:Cluster",
+        "cluster",
+        {"encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": UNKNOWN}}},
+        property_dependencies={"encryptionConfig": [key]},
+    )
+    cluster = resolved(plan, tmp_path, "cluster")
+    key_arn = cluster.inputs["encryptionConfig"]["provider"]["keyArn"]
+    assert key_arn.startswith("arn:aws:kms:eu-west-1:000000000000:key/")
+    assert [r.path for r in cluster.resolutions] == ["encryptionConfig.provider.keyArn"]

@@ -127,7 +127,7 @@ def test_feature_group_with_standard_online_store_ttl_and_glue_offline_store(dev
         "ttlDuration": {"unit": "Days", "value": 30},
     }
     assert inputs["offlineStoreConfig"] == {
-        "s3StorageConfig": {"s3Uri": "s3://fs-offline-id/customers/", "kmsKeyId": KEY_ARN},
+        "s3StorageConfig": {"s3Uri": "s3://demo-dev-fs-offline-123456789012/customers/", "kmsKeyId": KEY_ARN},
         "disableGlueTableCreation": False,
         "tableFormat": "Glue",
         "dataCatalogConfig": {
@@ -165,7 +165,10 @@ def test_feature_group_with_in_memory_collections_iceberg_and_its_own_classifica
         "securityConfig": {"kmsKeyId": KEY_ARN},
     }
     assert inputs["offlineStoreConfig"]["tableFormat"] == "Iceberg"
-    assert inputs["offlineStoreConfig"]["s3StorageConfig"]["s3Uri"] == "s3://fs-offline-id/sessions/"
+    assert (
+        inputs["offlineStoreConfig"]["s3StorageConfig"]["s3Uri"]
+        == "s3://demo-dev-fs-offline-123456789012/sessions/"
+    )
     assert inputs["offlineStoreConfig"]["dataCatalogConfig"]["tableName"] == "demo_dev_sessions"
     assert inputs["tags"]["data-classification"] == "public"
     # The shared bucket keeps the stack's classification, the highest of its groups'.
@@ -322,7 +325,7 @@ def test_outputs_name_every_group_and_the_offline_store() -> None:
             "customers": "arn:aws:sagemaker:eu-west-1:123456789012:fs-customers",
             "sessions": "arn:aws:sagemaker:eu-west-1:123456789012:fs-sessions",
         },
-        "uri": "s3://fs-offline-id",
+        "uri": "s3://demo-dev-fs-offline-123456789012",
         "role": "arn:aws:iam:eu-west-1:123456789012:fs-role",
     }
 

@@ -192,7 +192,8 @@ def test_topic_is_encrypted_and_subscribed(plan: RecordedPlan) -> None:
     allow, deny = policy["Statement"]
     assert allow["Principal"] == {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]}
     assert allow["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
-    assert allow["Resource"] == TOPIC
+    # From the topic's name, not the mock's `arn` output: known at preview.
+    assert allow["Resource"] == "arn:aws:sns:eu-west-1:123456789012:demo-dev-alarms"
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 

@@ -106,13 +106,14 @@ def test_model_groups_carry_approval_and_readers_get_a_read_only_policy() -> Non
     assert churn.inputs["tags"]["approval"] == "manual"
     assert churn.inputs["tags"]["Name"] == "reg-churn"
     assert churn.parent == plan.named("reg").urn
+    assert churn.protect is False  # dev
     assert "modelPackageGroupDescription" not in plan.named("reg-fraud").inputs
     policy = json.loads(plan.named("reg-churn-readers").inputs["resourcePolicy"])
     (statement,) = policy["Statement"]
     assert statement["Principal"] == {"AWS": ["arn:aws:iam::111122223333:root"]}
     assert statement["Action"] == list(iam.READER_ACTIONS)
     assert all(action.split(":")[1].startswith(("Describe", "List")) for action in statement["Action"])
-    group_arn = "arn:aws:sagemaker:eu-west-1:123456789012:reg-churn"
+    group_arn = "arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/demo-dev-churn"
     assert statement["Resource"][0] == group_arn
     registry = registries[0]
     assert set(registry.model_package_group_arns) == {"churn", "fraud"}
@@ -134,9 +135,18 @@ def test_artifact_bucket_is_hardened_and_protected_in_prod() -> None:
     (bucket,) = plan.of_type("aws:s3/bucket:Bucket")
     (component,) = plan.of_type("stackyard:storage:SecureBucket")
     assert bucket.protect is True
+    assert plan.named("reg-churn").protect is True  # versions and approval history are data too
     assert bucket.parent == component.urn and component.parent == plan.named("reg").urn
     assert plan.named("reg-artifacts-versioning").inputs["versioningConfiguration"] == {"status": "Enabled"}
-    assert plan.named("reg-artifacts-tls-only").property_dependencies["policy"] == [bucket.urn]
+    # The bucket's name is deterministic, so its TLS-only policy is known at preview.
+    assert bucket.inputs["bucket"] == "demo-prod-reg-artifacts-123456789012"
+    tls_only = plan.named("reg-artifacts-tls-only")
+    assert tls_only.property_dependencies["bucket"] == [bucket.urn]
+    (statement,) = json.loads(tls_only.inputs["policy"])["Statement"]
+    assert statement["Resource"] == [
+        "arn:aws:s3:::demo-prod-reg-artifacts-123456789012",
+        "arn:aws:s3:::demo-prod-reg-artifacts-123456789012/*",
+    ]
     public = plan.named("reg-artifacts-public-access").inputs
     assert all(
         public[key] is True

@@ -16,9 +16,8 @@ from stackyard.components.refs import rollback_alarm_names
 from stackyard.components.serving import iam, images
 from stackyard.components.serving.component import Serving
 from stackyard.components.serving.kserve import (
-    cluster_gpu_taints,
+    default_gpu_tolerations,
     inference_service,
-    tolerations_for,
 )
 from stackyard.components.serving.sagemaker import has_local_storage
 from stackyard.components.serving.spec import EndpointSpec, ServingSpec
@@ -441,7 +440,7 @@ def _as_pod(manifest: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_inference_service_manifest_and_its_pod_fields_validate(dev_context: StackContext) -> None:
-    manifest = inference_service(dev_context, EndpointSpec.model_validate(KSERVE), None)
+    manifest = inference_service(dev_context, EndpointSpec.model_validate(KSERVE), default_gpu_tolerations())
     assert manifest["apiVersion"] == "serving.kserve.io/v1beta1"
     assert manifest["kind"] == "InferenceService"
     assert manifest["metadata"]["namespace"] == "team-a"
@@ -457,50 +456,38 @@ def test_inference_service_manifest_and_its_pod_fields_validate(dev_context: Sta
 
 def test_cpu_predictors_do_not_tolerate_gpu_nodes(dev_context: StackContext) -> None:
     cpu = {**KSERVE, "kserve": {**KSERVE["kserve"], "gpus": 0}}
-    manifest = inference_service(dev_context, EndpointSpec.model_validate(cpu), None)
+    manifest = inference_service(dev_context, EndpointSpec.model_validate(cpu), default_gpu_tolerations())
     assert "tolerations" not in manifest["spec"]["predictor"]
     assert "nvidia.com/gpu" not in manifest["spec"]["predictor"]["model"]["resources"]["limits"]
     kubernetes_validate.validate(_as_pod(manifest), "1.30", strict=True)
 
 
-def test_tolerations_follow_the_clusters_gpu_taints() -> None:
-    class Taint:
-        def __init__(self, key: str, value: str | None, effect: str) -> None:
-            self.key, self.value, self.effect = key, value, effect
+def test_kserve_on_the_prod_eks_cluster_tolerates_every_taint_of_its_gpu_node_groups() -> None:
+    """Serving takes the tolerations training made for the cluster's GPU nodes, so a GPU predictor
+    can land on every GPU group, the custom `dedicated=llm` one included."""
+    from pathlib import Path
 
-    class Group:
-        def __init__(self, taints: list[Any], gpu: bool = False) -> None:
-            self.taints, self.gpu = taints, gpu
+    import yaml
+    from stackyard.components.platform import Platform
+    from stackyard.components.training import gpu
 
-    class Cluster:
-        def __init__(self, name: str, groups: list[Group], backend: str = "eks") -> None:
-            self.name, self.node_groups, self.backend = name, groups, backend
+    from stackyard.spec.loader import validate
 
-    class Training:
-        clusters = [
-            Cluster(
-                "gpu",
-                [
-                    Group([Taint("nvidia.com/gpu", "true", "NO_SCHEDULE")]),
-                    Group([{"key": "team", "value": "a", "effect": "NoSchedule"}], gpu=True),
-                    Group([Taint("spot", None, "NO_EXECUTE")]),  # not a GPU group
-                ],
-            ),
-            Cluster("batch", [], backend="batch"),
-        ]
-
-    taints = cluster_gpu_taints(Training())
-    assert taints == {
-        "gpu": [
-            {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"},
-            {"key": "team", "value": "a", "effect": "NoSchedule"},
-        ]
+    data = yaml.safe_load(Path("stacks/prod.yaml").read_text())
+    data["serving"] = {
+        "endpoints": [{**KSERVE, "kserve": {**KSERVE["kserve"], "target": {"cluster": "research"}}}]
     }
-    assert tolerations_for(taints["gpu"]) == [
-        {"key": "nvidia.com/gpu", "operator": "Equal", "value": "true", "effect": "NoSchedule"},
-        {"key": "team", "operator": "Equal", "value": "a", "effect": "NoSchedule"},
-    ]
-    assert cluster_gpu_taints(None) == {}
+    data.pop("monitoring")
+    spec = validate(data)
+    plan = record(lambda: Platform("p", spec), stack="prod", preview=True)
+
+    (service,) = plan.of_type("kubernetes:serving.kserve.io/v1beta1:InferenceService")
+    tolerations = service.inputs["spec"]["predictor"]["tolerations"]
+    (research,) = [c.eks for c in spec.training.clusters if c.name == "research"]
+    taints = [taint for group in research.gpu_node_groups for taint in group.effective_taints]
+    assert gpu.Taint("dedicated", "NoSchedule", "llm") in taints
+    assert all(gpu.tolerates(tolerations, taint) for taint in taints)
+    assert tolerations == gpu.tolerations_for([group.effective_taints for group in research.gpu_node_groups])
 
 
 def test_kserve_endpoint_on_an_existing_cluster(dev_context: StackContext) -> None:

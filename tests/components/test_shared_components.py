@@ -105,3 +105,15 @@ def test_existing_network_adds_only_a_workload_security_group(dev_context: Stack
 )
 def test_subnet_cidrs_are_stable_slots(cidr: str, count: int, offset: int, expected: list[str]) -> None:
     assert subnet_cidrs(cidr, count, offset=offset) == expected
+
+
+def test_bucket_names_are_deterministic_prefixed_and_within_the_s3_limit() -> None:
+    from stackyard.components._bucket import bucket_arn, bucket_name
+
+    assert bucket_name("ml-prod-serving-capture", "ml-prod", "123456789012") == (
+        "ml-prod-serving-capture-123456789012"
+    )
+    assert bucket_name("Capture", "ml-prod", "123456789012") == "ml-prod-capture-123456789012"
+    long = bucket_name("x" * 80, "ml-prod", "123456789012")
+    assert len(long) == 63 and long.endswith("x-123456789012")
+    assert bucket_arn("b", "aws-cn") == "arn:aws-cn:s3:::b"

@@ -263,3 +263,17 @@ def test_total_over_cap_fails_even_with_an_unknown_group() -> None:
     outcome = stack.run("SY-COST-003", {"maxGpuNodesTotal": 6})
     assert outcome.violations == ["gpu-0: GPU node groups may grow to 10 nodes in total, more than the cap 6"]
     assert len(outcome.indeterminate) == 1
+
+
+def test_gpu_limits_do_not_apply_to_node_agents() -> None:
+    """The NVIDIA device plugin runs on every GPU node: it tolerates the GPU taint, uses no GPU."""
+    agent = _container("nvidia-device-plugin", resources={"requests": {"cpu": "50m", "memory": "64Mi"}})
+    props = _deployment(agent, tolerations=GPU_TOLERATION)
+    daemon_set = run_resource("SY-K8S-001", "kubernetes:apps/v1:DaemonSet", props)
+    assert daemon_set.not_applicable == (
+        "a DaemonSet runs a per-node agent, which tolerates GPU taints without using GPUs"
+    )
+    deployment = run_resource("SY-K8S-001", DEPLOYMENT, props)
+    assert deployment.violations == [
+        "the pod tolerates the nvidia.com/gpu taint but no container sets an nvidia.com/gpu limit"
+    ]

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.policies.harness import check_case, resource_case, run_resource
+from tests.policies.harness import UNKNOWN, check_case, resource_case, run_resource
 
 ROLE = "aws:iam/role:Role"
 ATTACH = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
@@ -204,4 +204,54 @@ def test_data_services_are_configurable() -> None:
     assert run_resource("SY-IAM-003", POLICY, props).passed
     assert run_resource("SY-IAM-003", POLICY, props, config={"dataServices": ["logs"]}).violations == [
         "allows the wildcard action 'logs:*'"
+    ]
+
+
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+
+
+def _object_document(action: object, resource: object) -> dict:
+    """A policy document passed as an object (pulumi-aws accepts one for `str | PolicyDocumentArgs`
+    fields), its Resource an Output that is unknown at preview."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}],
+    }
+
+
+def test_an_unknown_resource_leaves_the_actions_decidable() -> None:
+    narrow = {"role": "r", "policy": _object_document(["s3:GetObject"], [UNKNOWN, "arn:aws:s3:::b/*"])}
+    assert run_resource("SY-IAM-003", ROLE_POLICY, narrow).passed
+    assert run_resource("SY-IAM-004", ROLE_POLICY, narrow).passed
+    wide = {"role": "r", "policy": _object_document("s3:*", UNKNOWN)}
+    assert run_resource("SY-IAM-003", ROLE_POLICY, wide).violations == ["allows the wildcard action 's3:*'"]
+
+
+def test_an_unknown_action_is_indeterminate_not_a_pass() -> None:
+    outcome = run_resource(
+        "SY-IAM-003", ROLE_POLICY, {"role": "r", "policy": _object_document([UNKNOWN], "*")}
+    )
+    assert outcome.violations == []
+    assert [item.reason for item in outcome.indeterminate] == [
+        "the policy document's Statement[0].Action can't be known during preview"
+    ]
+
+
+def test_a_trust_condition_keyed_by_an_unknown_issuer_is_indeterminate() -> None:
+    """IRSA trust: the condition keys embed the OIDC issuer, an Output; a dict key cannot be an
+    Output, so the whole condition is computed and the OIDC rule cannot decide at preview."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Principal": OIDC,
+                "Condition": UNKNOWN,
+            }
+        ],
+    }
+    outcome = run_resource("SY-IAM-007", ROLE, {"assumeRolePolicy": trust})
+    assert [item.reason for item in outcome.indeterminate] == [
+        "the policy document's Statement[0].Condition can't be known during preview"
     ]

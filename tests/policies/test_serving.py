@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.policies.harness import UNKNOWN, Stack, check_case, resource_case, run_resource, stack_case
+from tests.policies.harness import UNKNOWN, Stack, check_case, resource_case, stack_case
 
 ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
 CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
@@ -34,6 +34,35 @@ def _endpoint(stack: Stack, count: float = 2.0, name: str = "churn"):
         {"name": f"acme-prod-{name}", "endpointConfigName": UNKNOWN, "tags": PROD},
         deps={"endpointConfigName": [config]},
     )
+
+
+TOPIC_ARN = "arn:aws:sns:eu-west-1:111122223333:alerts"
+COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+
+
+def _sagemaker_alarm(stack: Stack, kind: str = "latency", actions: list[str] | None = None):
+    props: dict = {
+        "name": f"acme-prod-churn-{kind}",
+        "namespace": "AWS/SageMaker",
+        "metricName": "ModelLatency",
+    }
+    if actions is not None:
+        props["alarmActions"] = actions
+    return stack.add(ALARM, kind, props)
+
+
+def _composite(
+    stack: Stack, members: list, *, actions: list[str] | None = None, name: str = "health", literal=False
+):
+    """A composite alarm over `members`; its rule built from their name outputs (a property dependency,
+    as the monitoring component does), or written out as a literal."""
+    names = [m.props.get("name") or m.props.get("alarmName") for m in members]
+    props: dict = {
+        "alarmName": f"acme-prod-churn-{name}",
+        "alarmRule": " OR ".join(f'ALARM("{n}")' for n in names) if literal else UNKNOWN,
+        "alarmActions": actions or [],
+    }
+    return stack.add(COMPOSITE, name, props, deps=None if literal else {"alarmRule": members})
 
 
 def _scaling(stack: Stack, endpoint, minimum: float, with_policy: bool = True) -> None:
@@ -159,22 +188,45 @@ CASES = [
         _alarms("ModelLatency"),
         "churn: no CloudWatch alarm on the endpoint's errors (Invocation4XXErrors, ...)",
     ),
-    resource_case(
-        "SY-SRV-006",
-        "notifies",
-        ALARM,
-        {
-            "namespace": "AWS/SageMaker",
-            "metricName": "ModelLatency",
-            "alarmActions": ["arn:aws:sns:eu-west-1:111122223333:alerts"],
-        },
-    ),
-    resource_case(
+    stack_case("SY-SRV-006", "notifies", lambda stack: _sagemaker_alarm(stack, actions=[TOPIC_ARN])),
+    stack_case(
         "SY-SRV-006",
         "silent",
-        ALARM,
-        {"namespace": "AWS/SageMaker", "metricName": "ModelLatency"},
-        "the alarm notifies no one (no alarmActions)",
+        lambda stack: _sagemaker_alarm(stack),
+        "latency: the alarm notifies no one (no alarmActions)",
+    ),
+    stack_case(
+        "SY-SRV-006",
+        "composite-with-actions-by-dependency",
+        lambda stack: _composite(stack, [_sagemaker_alarm(stack)], actions=[UNKNOWN]),
+    ),
+    stack_case(
+        "SY-SRV-006",
+        "composite-with-actions-by-name",
+        lambda stack: _composite(stack, [_sagemaker_alarm(stack)], actions=[TOPIC_ARN], literal=True),
+    ),
+    stack_case(
+        "SY-SRV-006",
+        "nested-composite-with-actions",
+        lambda stack: _composite(
+            stack, [_composite(stack, [_sagemaker_alarm(stack)], name="inner")], actions=[TOPIC_ARN]
+        ),
+    ),
+    stack_case(
+        "SY-SRV-006",
+        "composite-without-actions",
+        lambda stack: _composite(stack, [_sagemaker_alarm(stack)]),
+        "latency: the alarm notifies no one (no alarmActions, nor on the composite alarms ['health'] that "
+        "include it)",
+    ),
+    stack_case(
+        "SY-SRV-006",
+        "composite-of-other-alarms",
+        lambda stack: (
+            _sagemaker_alarm(stack),
+            _composite(stack, [_sagemaker_alarm(stack, "errors")], actions=[TOPIC_ARN], literal=True),
+        ),
+        "latency: the alarm notifies no one (no alarmActions)",
     ),
 ]
 
@@ -214,9 +266,21 @@ def test_alarms_from_metric_queries_count() -> None:
     assert stack.run("SY-SRV-004").passed
 
 
-def test_other_namespaces_are_not_applicable_for_alarm_actions() -> None:
-    outcome = run_resource("SY-SRV-006", ALARM, {"namespace": "AWS/EC2", "metricName": "CPUUtilization"})
-    assert outcome.not_applicable == "not an alarm on SageMaker metrics"
+def test_alarms_on_other_namespaces_need_no_actions() -> None:
+    stack = Stack()
+    stack.add(ALARM, "cpu", {"namespace": "AWS/EC2", "metricName": "CPUUtilization"})
+    assert stack.run("SY-SRV-006").passed
+
+
+def test_an_unknown_composite_rule_makes_the_silent_alarm_indeterminate() -> None:
+    stack = Stack()
+    _sagemaker_alarm(stack)
+    stack.add(COMPOSITE, "health", {"alarmName": "acme-prod-churn-health", "alarmRule": UNKNOWN})
+    outcome = stack.run("SY-SRV-006")
+    assert outcome.violations == []
+    assert [(i.reason, i.urn.rsplit("::", 1)[1]) for i in outcome.indeterminate] == [
+        ("string value at .alarmRule can't be known during preview", "latency")
+    ]
 
 
 def test_unknown_environment_makes_only_that_endpoint_indeterminate() -> None:
