@@ -10,7 +10,7 @@ import click
 import typer
 
 from stackyard import __version__
-from stackyard.commands import check, diff, plan, rules, schema, validate, verify
+from stackyard.commands import check, diff, docs, init, plan, rules, schema, validate, verify
 from stackyard.errors import ExitCode, UserError
 
 app = typer.Typer(
@@ -45,6 +45,8 @@ app.command("schema")(schema.command)
 app.command("diff")(diff.command)
 app.command("check")(check.command)
 app.command("rules")(rules.command)
+app.command("init")(init.command)
+app.command("docs")(docs.command)
 app.add_typer(verify.app, name="verify")
 
 
