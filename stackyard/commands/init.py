@@ -26,6 +26,16 @@ def command(
         str | None,
         typer.Option("--name", metavar="PROJECT", help="Project name (default: derived from DIR's name)."),
     ] = None,
+    presets: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--preset",
+            metavar="PRESET",
+            help="Policy preset for stackyard-policy.json (repeatable, merged: the strictest level per "
+            "rule, the last preset's settings): baseline, strict, gdpr-eu. Default: the example's own "
+            "config, else baseline.",
+        ),
+    ] = None,
 ) -> None:
     """Write a new Pulumi project: Pulumi.yaml, __main__.py, Pulumi.dev.yaml with the spec,
     requirements.txt, a policy config (stackyard-policy.json), a waivers file and the GitHub Actions
@@ -36,7 +46,7 @@ def command(
     """
     from stackyard.scaffold import init_project
 
-    result = init_project(directory, example, name)
+    result = init_project(directory, example, name, presets or ())
     for path in result.written:
         typer.echo(f"wrote {path}")
     typer.echo(

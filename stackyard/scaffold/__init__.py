@@ -9,14 +9,15 @@ says which files are in the way (all or nothing, so a half-initialised project n
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from stackyard.errors import UserError
+from stackyard.scaffold.policy import render_policy_config
 
 DEFAULT_EXAMPLE = "quickstart"
 POLICY_CONFIG = "stackyard-policy.json"
@@ -110,13 +111,7 @@ def _region(stack_config: str) -> str:
     return region
 
 
-def _default_policy_config() -> str:
-    from stackyard.policies.presets import load_preset
-
-    return json.dumps(load_preset(DEFAULT_PRESET), indent=2) + "\n"
-
-
-def project_files(example: str, project: str) -> dict[str, str]:
+def project_files(example: str, project: str, presets: Sequence[str] = ()) -> dict[str, str]:
     """Every file `init` writes, by path relative to the new project, with its content."""
     if example not in example_names():
         raise UserError(f"no example '{example}'; examples: {', '.join(example_names())}")
@@ -130,9 +125,11 @@ def project_files(example: str, project: str) -> dict[str, str]:
     )
     for stack_config in [name for name in files if re.fullmatch(r"Pulumi\.[\w-]+\.yaml", name)]:
         files[stack_config] = _with_project(files[stack_config], "project", project)
-    # An example that brings its own policy config or waivers keeps them; the others start from
-    # the baseline preset and no waivers.
-    files.setdefault(POLICY_CONFIG, _default_policy_config())
+    # An example that brings its own policy config or waivers keeps them (unless presets are named);
+    # the others start from the baseline preset and no waivers.
+    if presets:
+        files[POLICY_CONFIG] = render_policy_config(presets)
+    files.setdefault(POLICY_CONFIG, render_policy_config([DEFAULT_PRESET]))
     files.setdefault(WAIVERS, _render("waivers.yaml.j2", project=project))
     for path, template in WORKFLOWS.items():
         files[path] = _render(
@@ -146,7 +143,12 @@ def project_files(example: str, project: str) -> dict[str, str]:
     return files
 
 
-def init_project(directory: Path, example: str = DEFAULT_EXAMPLE, project: str | None = None) -> InitResult:
+def init_project(
+    directory: Path,
+    example: str = DEFAULT_EXAMPLE,
+    project: str | None = None,
+    presets: Sequence[str] = (),
+) -> InitResult:
     """Write a new project into `directory` (created if needed). Raises `UserError` and writes nothing
     when any of the files is already there."""
     from stackyard.files import write_text_atomically
@@ -159,7 +161,7 @@ def init_project(directory: Path, example: str = DEFAULT_EXAMPLE, project: str |
             f"'{name}' is not a valid project name (lowercase letters, digits and hyphens, "
             "3-32 characters, starting with a letter)"
         )
-    files = project_files(example, name)
+    files = project_files(example, name, presets)
     existing = sorted(relative for relative in files if (directory / relative).exists())
     if existing:
         raise UserError(
