@@ -1,5 +1,5 @@
 """Reference docs generated from the code: the spec (from the JSON Schema), the policy catalog
-(from the rules' metadata) and the CLI (from its help). `stackyard docs --out docs` writes them;
+(from the rules' metadata), the CLI (from its help) and the CI workflows (from `init`'s templates). `stackyard docs --out docs` writes them;
 `stackyard docs --check` (and a test) fails when the committed copies are out of date.
 """
 
@@ -12,6 +12,7 @@ REGENERATE = "stackyard docs --out docs"
 
 
 def _generators() -> dict[str, Callable[[], str]]:
+    from stackyard.docsgen.ci import ci_reference
     from stackyard.docsgen.cli import cli_reference
     from stackyard.docsgen.policies import policy_catalog
     from stackyard.docsgen.spec import spec_reference
@@ -20,6 +21,7 @@ def _generators() -> dict[str, Callable[[], str]]:
         "reference/spec.md": spec_reference,
         "reference/policies.md": policy_catalog,
         "reference/cli.md": cli_reference,
+        "ci.md": ci_reference,
     }
 
 

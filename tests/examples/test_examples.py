@@ -53,7 +53,9 @@ KNOWN_COMPONENT_BUGS: dict[str, set[tuple[str, str]]] = {
 def planned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, dict[str, Any]]]:
     """Each example planned once (stack dev): its plan file and document."""
     out = tmp_path_factory.mktemp("plans")
-    return {name: (out / f"{name}.json", plan_to(EXAMPLES_DIR / name, out / f"{name}.json")) for name in EXAMPLES}
+    return {
+        name: (out / f"{name}.json", plan_to(EXAMPLES_DIR / name, out / f"{name}.json")) for name in EXAMPLES
+    }
 
 
 @pytest.fixture(scope="module")
