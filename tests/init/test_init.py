@@ -266,3 +266,13 @@ def test_an_initialised_project_plans_and_checks_clean(
     assert "PASSED: no mandatory failure" in out
     assert (target / "reports" / "stackyard-check.md").is_file()
     assert (target / "reports" / "stackyard-check.sarif").is_file()
+
+
+@pytest.mark.parametrize("example", [name for name in EXAMPLES if name != "compose-your-own"])
+def test_every_spec_driven_example_initialises_to_a_valid_renamed_spec(tmp_path: Path, example: str) -> None:
+    result = init_project(tmp_path / "new-project", example)
+    assert result.project == "new-project"
+    spec = load_spec_file(tmp_path / "new-project" / "Pulumi.dev.yaml")
+    assert spec.project == "new-project"
+    original = load_spec_file(EXAMPLES_DIR / example / "Pulumi.dev.yaml")
+    assert spec.model_dump(exclude={"project"}) == original.model_dump(exclude={"project"})
