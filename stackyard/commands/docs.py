@@ -1,0 +1,37 @@
+"""`stackyard docs`: write (or check) the generated reference docs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from stackyard.errors import ExitCode
+
+
+def command(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", metavar="DIR", help="Docs directory to write into.")
+    ] = Path("docs"),
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="Write nothing; exit 1 when a generated page is missing or out of date."
+        ),
+    ] = False,
+) -> None:
+    """Generate the spec reference, the policy catalog and the CLI reference under DIR/reference."""
+    from stackyard.docsgen import REGENERATE, stale_docs, write_docs
+
+    if check:
+        stale = stale_docs(out)
+        for path in stale:
+            typer.echo(f"out of date: {path}", err=True)
+        if stale:
+            typer.echo(f"regenerate with: {REGENERATE}", err=True)
+            raise typer.Exit(ExitCode.POLICY_FAILURE)
+        typer.echo("generated docs are up to date")
+        return
+    for path in write_docs(out):
+        typer.echo(f"wrote {path}")

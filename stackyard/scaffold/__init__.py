@@ -1,0 +1,177 @@
+"""`stackyard init`: a new project from one of the examples, with its policy config, waivers file and
+CI workflows.
+
+The examples ship inside the package (`stackyard.examples`, the repository's `examples/`
+directory), so `init` writes exactly what the repository tests plan and check. Nothing that exists
+is overwritten: when any file `init` would write is already there, it writes nothing at all and
+says which files are in the way (all or nothing, so a half-initialised project never happens).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from stackyard.errors import UserError
+from stackyard.scaffold.policy import render_policy_config
+
+DEFAULT_EXAMPLE = "quickstart"
+POLICY_CONFIG = "stackyard-policy.json"
+WAIVERS = "waivers.yaml"
+WORKFLOWS = {
+    ".github/workflows/stackyard-preview.yml": "stackyard-preview.yml.j2",
+    ".github/workflows/stackyard-deploy.yml": "stackyard-deploy.yml.j2",
+}
+DEFAULT_PRESET = "baseline"
+STACKS = ("dev", "staging", "prod")
+# What of an example directory is project source (plans, caches and virtualenvs are not).
+_PROJECT_FILE = re.compile(r"^(?!\.)[\w.-]+\.(py|ya?ml|json|txt|md)$")
+_PROJECT_NAME = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
+
+
+@dataclass(frozen=True)
+class InitResult:
+    directory: Path
+    example: str
+    project: str
+    written: list[Path]
+
+
+def _examples_root() -> Traversable:
+    return resources.files("stackyard.examples")
+
+
+def example_names() -> list[str]:
+    """Every example directory with a Pulumi project in it."""
+    return sorted(
+        entry.name
+        for entry in _examples_root().iterdir()
+        if entry.is_dir() and entry.joinpath("Pulumi.yaml").is_file()
+    )
+
+
+def project_name_for(directory: Path) -> str:
+    """A valid stackyard project name from a directory name: `My Stack_2` -> `my-stack-2`."""
+    slug = re.sub(r"[^a-z0-9]+", "-", directory.resolve().name.lower()).strip("-")
+    if slug and not slug[0].isalpha():
+        slug = f"ml-{slug}"
+    slug = slug[:32].rstrip("-")
+    if not _PROJECT_NAME.fullmatch(slug):
+        raise UserError(
+            f"cannot derive a project name from '{directory.resolve().name}': give one with --name "
+            "(lowercase letters, digits and hyphens, 3-32 characters, starting with a letter)"
+        )
+    return slug
+
+
+def _template(name: str) -> str:
+    return resources.files("stackyard.scaffold").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def _render(name: str, **values: object) -> str:
+    import jinja2
+
+    # GitHub Actions owns `${{ ... }}`; the templates mark their own values with `[[ ... ]]`.
+    environment = jinja2.Environment(
+        variable_start_string="[[",
+        variable_end_string="]]",
+        block_start_string="[%",
+        block_end_string="%]",
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    return environment.from_string(_template(name)).render(**values)
+
+
+def _with_project(text: str, key: str, project: str) -> str:
+    """Set the first `key: value` line (top level or the spec's) to the new project name, keeping
+    every comment and the rest of the file as written."""
+    return re.sub(rf"(?m)^(\s*{key}:[ \t]*)\S.*$", lambda m: m.group(1) + project, text, count=1)
+
+
+def _pulumi_description(example: Traversable) -> str:
+    match = re.search(
+        r"(?m)^description:\s*(.+)$", example.joinpath("Pulumi.yaml").read_text(encoding="utf-8")
+    )
+    return match.group(1).strip() if match else "An MLOps stack built with stackyard."
+
+
+def _region(stack_config: str) -> str:
+    import yaml
+
+    config = (yaml.safe_load(stack_config) or {}).get("config") or {}
+    region = config.get("aws:region")
+    if not isinstance(region, str):
+        raise UserError("the example's Pulumi.dev.yaml sets no aws:region")
+    return region
+
+
+def project_files(example: str, project: str, presets: Sequence[str] = ()) -> dict[str, str]:
+    """Every file `init` writes, by path relative to the new project, with its content."""
+    if example not in example_names():
+        raise UserError(f"no example '{example}'; examples: {', '.join(example_names())}")
+    source = _examples_root().joinpath(example)
+    files: dict[str, str] = {}
+    for entry in sorted(source.iterdir(), key=lambda e: e.name):
+        if entry.is_file() and _PROJECT_FILE.match(entry.name) and entry.name != "__init__.py":
+            files[entry.name] = entry.read_text(encoding="utf-8")
+    files["Pulumi.yaml"] = _render(
+        "Pulumi.yaml.j2", project=project, description=_pulumi_description(source), example=example
+    )
+    for stack_config in [name for name in files if re.fullmatch(r"Pulumi\.[\w-]+\.yaml", name)]:
+        files[stack_config] = _with_project(files[stack_config], "project", project)
+    # An example that brings its own policy config or waivers keeps them (unless presets are named);
+    # the others start from the baseline preset and no waivers.
+    if presets:
+        files[POLICY_CONFIG] = render_policy_config(presets)
+    files.setdefault(POLICY_CONFIG, render_policy_config([DEFAULT_PRESET]))
+    files.setdefault(WAIVERS, _render("waivers.yaml.j2", project=project))
+    for path, template in WORKFLOWS.items():
+        files[path] = _render(
+            template,
+            project=project,
+            policy_config=POLICY_CONFIG,
+            waivers=WAIVERS,
+            stacks=STACKS,
+            region=_region(files["Pulumi.dev.yaml"]),
+        )
+    return files
+
+
+def init_project(
+    directory: Path,
+    example: str = DEFAULT_EXAMPLE,
+    project: str | None = None,
+    presets: Sequence[str] = (),
+) -> InitResult:
+    """Write a new project into `directory` (created if needed). Raises `UserError` and writes nothing
+    when any of the files is already there."""
+    from stackyard.files import write_text_atomically
+
+    if directory.exists() and not directory.is_dir():
+        raise UserError(f"{directory}: exists and is not a directory")
+    name = project or project_name_for(directory)
+    if not _PROJECT_NAME.fullmatch(name):
+        raise UserError(
+            f"'{name}' is not a valid project name (lowercase letters, digits and hyphens, "
+            "3-32 characters, starting with a letter)"
+        )
+    files = project_files(example, name, presets)
+    existing = sorted(relative for relative in files if (directory / relative).exists())
+    if existing:
+        raise UserError(
+            f"{directory}: not initialised, these files exist and would be overwritten: "
+            + ", ".join(existing)
+            + " (move them away or choose another directory)"
+        )
+    written = []
+    for relative, text in files.items():
+        path = directory / relative
+        write_text_atomically(path, text)
+        written.append(path)
+    return InitResult(directory=directory, example=example, project=name, written=written)
