@@ -35,20 +35,6 @@ SPEC_DRIVEN = tuple(name for name in EXAMPLES if name != "compose-your-own")
 # Mandatory failures that come from component or rule bugs reported to their owners, not from the
 # examples. Each entry is (rule, resource name). The test fails when the set changes either way:
 # when a fix lands, delete its entries here.
-KNOWN_COMPONENT_BUGS: dict[str, set[tuple[str, str]]] = {
-    # The NVIDIA device plugin DaemonSet tolerates the GPU taint without a GPU limit (it must not
-    # take one); SY-K8S-001 should exempt device plugins.
-    "gpu-training": {("SY-K8S-001", "gputrain-dev-training-research-gpu-device-plugin")},
-    "multi-model-serving": {("SY-K8S-001", "serving-dev-training-inference-gpu-device-plugin")},
-    # Members of the endpoint's composite (rollback) alarm carry no actions by design: the composite
-    # notifies. SY-SRV-006 (mandatory under strict) does not follow composite alarms yet.
-    "eu-regulated": {
-        ("SY-SRV-006", f"eureg-dev-monitoring-credit-risk-{kind}")
-        for kind in ("errors-4xx", "errors-5xx", "latency-p99")
-    },
-}
-
-
 @pytest.fixture(scope="module")
 def planned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, dict[str, Any]]]:
     """Each example planned once (stack dev): its plan file and document."""
@@ -103,11 +89,7 @@ def test_example_plan_matches_snapshot(name: str, planned: dict[str, tuple[Path,
 def test_example_passes_its_policy_config(name: str, checked: dict[str, CheckRun]) -> None:
     run = checked[name]
     blocking = {(f.rule.name, f.urn.rsplit("::", 1)[-1]) for f in run.blocking()}
-    known = KNOWN_COMPONENT_BUGS.get(name, set())
-    assert blocking == known, (
-        f"examples/{name}: mandatory failures {sorted(blocking - known)}; "
-        f"known component bugs no longer failing (delete them from KNOWN_COMPONENT_BUGS): {sorted(known - blocking)}"
-    )
+    assert blocking == set(), f"examples/{name}: mandatory failures {sorted(blocking)}"
     assert not [w for w in run.waivers if w.state is WaiverState.EXPIRED]
 
 
