@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 import yaml
-from stackyard.policies.rules.tagging import is_taggable
 
 from stackyard.check.evaluate import CheckOptions, CheckRun, run_check
 from stackyard.check.model import Result
 from stackyard.commands.check import default_pack
 from stackyard.plan import plan_project
 from stackyard.plan.wire import UNKNOWN
+from stackyard.policies.rules.tagging import is_taggable
 
 ROOT = Path(__file__).resolve().parent.parent
 STRICT = ROOT / "policies" / "presets" / "strict.json"

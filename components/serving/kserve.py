@@ -17,7 +17,6 @@ from stackyard.components.context import StackContext
 from stackyard.components.refs import TrainingCluster
 from stackyard.components.serving.spec import EndpointSpec
 from stackyard.components.training import gpu
-
 from stackyard.spec.common import KubernetesTargetSpec
 
 API_VERSION = "serving.kserve.io/v1beta1"

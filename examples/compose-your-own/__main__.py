@@ -13,6 +13,7 @@ import json
 
 import pulumi
 import pulumi_aws as aws
+
 from stackyard.components.context import StackContext
 from stackyard.components.encryption import Encryption
 from stackyard.components.feature_store.component import FeatureStore
@@ -22,7 +23,6 @@ from stackyard.components.monitoring.spec import MonitoringSpec
 from stackyard.components.network import Network
 from stackyard.components.serving.component import Serving
 from stackyard.components.serving.spec import ServingSpec
-
 from stackyard.spec.common import DataClassification, EncryptionSpec, Environment, NetworkSpec
 
 team = pulumi.Config("team")

@@ -468,9 +468,9 @@ def test_kserve_on_the_prod_eks_cluster_tolerates_every_taint_of_its_gpu_node_gr
     from pathlib import Path
 
     import yaml
+
     from stackyard.components.platform import Platform
     from stackyard.components.training import gpu
-
     from stackyard.spec.loader import validate
 
     data = yaml.safe_load(Path("stacks/prod.yaml").read_text())

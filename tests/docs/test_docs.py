@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from stackyard.policies.catalog import all_rules
 
 from stackyard.cli import main
 from stackyard.commands.schema import stack_spec_schema
 from stackyard.docsgen import REGENERATE, generate, stale_docs
 from stackyard.docsgen.spec import anchor, constraints_of, display_name, render_spec_reference, type_of
+from stackyard.policies.catalog import all_rules
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

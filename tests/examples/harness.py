@@ -8,12 +8,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from stackyard.policies.presets import preset_path
-
 from stackyard.check.evaluate import CheckOptions, CheckRun, run_check
 from stackyard.commands.check import default_pack
 from stackyard.plan.document import write_document
 from stackyard.plan.engine import plan_project
+from stackyard.policies.presets import preset_path
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES_DIR = REPO / "examples"

@@ -32,6 +32,7 @@ from tests.examples.harness import (
 
 SPEC_DRIVEN = tuple(name for name in EXAMPLES if name != "compose-your-own")
 
+
 # Mandatory failures that come from component or rule bugs reported to their owners, not from the
 # examples. Each entry is (rule, resource name). The test fails when the set changes either way:
 # when a fix lands, delete its entries here.

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 import yaml
-from stackyard.policies.presets import load_preset
 
 from stackyard.cli import main
 from stackyard.errors import UserError
+from stackyard.policies.presets import load_preset
 from stackyard.scaffold import example_names, init_project, project_name_for
 from stackyard.scaffold.policy import merge_presets
 from stackyard.spec.loader import load_spec_file
