@@ -7,12 +7,12 @@ services through VPC endpoints, and records its traffic in encrypted flow logs.
 from __future__ import annotations
 
 import ipaddress
-import json
 
 import pulumi
 import pulumi_aws as aws
 
 from stackyard.components.context import StackContext
+from stackyard.components.iam import policy_document, service_trust_policy
 from stackyard.spec.common import NetworkSpec
 
 GATEWAY_ENDPOINTS = frozenset({"s3", "dynamodb"})
@@ -35,33 +35,15 @@ def endpoint_service_name(region: str, service: str) -> str:
     return f"com.amazonaws.{region}.{service}"
 
 
-def flow_log_trust_policy() -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                }
-            ],
-        }
-    )
-
-
 def flow_log_write_policy(log_group_arn: str) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                    "Resource": [log_group_arn, f"{log_group_arn}:*"],
-                }
-            ],
-        }
+    return policy_document(
+        [
+            {
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                "Resource": [log_group_arn, f"{log_group_arn}:*"],
+            }
+        ]
     )
 
 
@@ -308,7 +290,7 @@ class Network(pulumi.ComponentResource):
         )
         role = aws.iam.Role(
             f"{name}-flow-logs-role",
-            assume_role_policy=flow_log_trust_policy(),
+            assume_role_policy=service_trust_policy("vpc-flow-logs.amazonaws.com"),
             tags=self._tags(f"{name}-flow-logs-role"),
             opts=child,
         )

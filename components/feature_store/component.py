@@ -7,8 +7,6 @@ period, so groups with different retention share a bucket without sharing a life
 
 from __future__ import annotations
 
-import json
-
 import pulumi
 import pulumi_aws as aws
 
@@ -25,27 +23,11 @@ from stackyard.components.feature_store.spec import (
     offline_store_prefix,
     physical_group_name,
 )
+from stackyard.components.iam import policy_document, service_trust_policy
 from stackyard.spec.base import format_loc
 
 GLUE_CATALOG = "AwsDataCatalog"
 """The account's default Glue Data Catalog, as Feature Store names it in DataCatalogConfig."""
-
-
-def trust_policy() -> str:
-    """Only SageMaker may assume the Feature Store role."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "sagemaker.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                }
-            ],
-        },
-        sort_keys=True,
-    )
 
 
 def offline_store_policy(
@@ -63,42 +45,38 @@ def offline_store_policy(
     The catalog and table ARNs share the database ARN's `arn:<partition>:glue:<region>:<account>`."""
     arn_base = ":".join(database_arn.split(":")[:5])
     objects = [f"{bucket_arn}/{prefix}*" for prefix in prefixes]
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "WriteOfflineStoreObjects",
-                    "Effect": "Allow",
-                    "Action": ["s3:PutObject", "s3:PutObjectAcl", "s3:GetObject"],
-                    "Resource": objects,
-                },
-                {
-                    "Sid": "ReadOfflineStoreBucketAcl",
-                    "Effect": "Allow",
-                    "Action": ["s3:GetBucketAcl"],
-                    "Resource": [bucket_arn],
-                },
-                {
-                    "Sid": "EncryptOfflineStoreObjects",
-                    "Effect": "Allow",
-                    "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-                    "Resource": [kms_key_arn],
-                    "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
-                },
-                {
-                    "Sid": "UpdateOfflineStoreTables",
-                    "Effect": "Allow",
-                    "Action": ["glue:GetTable", "glue:UpdateTable"],
-                    "Resource": [
-                        f"{arn_base}:catalog",
-                        f"{arn_base}:database/{database}",
-                        f"{arn_base}:table/{database}/*",
-                    ],
-                },
-            ],
-        },
-        sort_keys=True,
+    return policy_document(
+        [
+            {
+                "Sid": "WriteOfflineStoreObjects",
+                "Effect": "Allow",
+                "Action": ["s3:PutObject", "s3:PutObjectAcl", "s3:GetObject"],
+                "Resource": objects,
+            },
+            {
+                "Sid": "ReadOfflineStoreBucketAcl",
+                "Effect": "Allow",
+                "Action": ["s3:GetBucketAcl"],
+                "Resource": [bucket_arn],
+            },
+            {
+                "Sid": "EncryptOfflineStoreObjects",
+                "Effect": "Allow",
+                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                "Resource": [kms_key_arn],
+                "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
+            },
+            {
+                "Sid": "UpdateOfflineStoreTables",
+                "Effect": "Allow",
+                "Action": ["glue:GetTable", "glue:UpdateTable"],
+                "Resource": [
+                    f"{arn_base}:catalog",
+                    f"{arn_base}:database/{database}",
+                    f"{arn_base}:table/{database}/*",
+                ],
+            },
+        ]
     )
 
 
@@ -200,7 +178,7 @@ class FeatureStore(pulumi.ComponentResource):
         self.role = aws.iam.Role(
             f"{name}-role",
             description=f"SageMaker Feature Store writes the offline stores of {context.name_prefix}",
-            assume_role_policy=trust_policy(),
+            assume_role_policy=service_trust_policy("sagemaker.amazonaws.com"),
             tags=context.tags_for(f"{name}-role"),
             opts=child,
         )

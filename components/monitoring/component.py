@@ -9,7 +9,6 @@ scope. The dashboard lists them with that note, so nothing is silently unwatched
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,6 +17,7 @@ import pulumi_aws as aws
 
 from stackyard.components._bucket import SecureBucket
 from stackyard.components.context import StackContext
+from stackyard.components.iam import policy_document
 from stackyard.components.monitoring import alarms as alarm_defs
 from stackyard.components.monitoring.dashboard import ClusterPanel, EndpointPanel, dashboard_body
 from stackyard.components.monitoring.data_quality import DataQualityMonitor
@@ -39,29 +39,25 @@ def _short_hash(value: str) -> str:
 def topic_policy(topic_arn: str, account_id: str) -> str:
     """CloudWatch alarms and EventBridge rules of this account may publish; nobody may without TLS.
     Same-account IAM principals need no grant here: their own policies suffice."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "AlarmsAndEventsOfThisAccountPublish",
-                    "Effect": "Allow",
-                    "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
-                    "Action": "sns:Publish",
-                    "Resource": topic_arn,
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-                },
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "sns:Publish",
-                    "Resource": topic_arn,
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                },
-            ],
-        },
-        sort_keys=True,
+    return policy_document(
+        [
+            {
+                "Sid": "AlarmsAndEventsOfThisAccountPublish",
+                "Effect": "Allow",
+                "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            },
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        ]
     )
 
 

@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from stackyard.components.context import StackContext
-from stackyard.components.monitoring.iam import service_trust_policy
+from stackyard.components.iam import service_trust_policy
 from stackyard.components.monitoring.model_monitor import (
     PROCESSING_INPUT,
     PROCESSING_OUTPUT,
@@ -57,7 +57,7 @@ class DataQualityMonitor(pulumi.ComponentResource):
         self.role = aws.iam.Role(
             f"{name}-role",
             assume_role_policy=pulumi.Output.from_input(account_id).apply(
-                lambda account: service_trust_policy("sagemaker.amazonaws.com", account)
+                lambda account: service_trust_policy("sagemaker.amazonaws.com", source_account=account)
             ),
             tags=context.tags_for(f"{name}-role"),
             opts=child,

@@ -3,9 +3,10 @@ plain values (the resources are made by `Monitoring`)."""
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from typing import Any
+
+from stackyard.components.iam import policy_document
 
 PROCESSING_INPUT = "/opt/ml/processing/input/endpoint"
 PROCESSING_OUTPUT = "/opt/ml/processing/output"
@@ -117,4 +118,4 @@ def monitor_role_policy(
             "Resource": "*",
         },
     ]
-    return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
+    return policy_document(statements)

@@ -17,6 +17,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from stackyard.components.iam import policy_document
+
 MILLISECONDS_PER_DAY = 86_400_000
 BATCH_LIST_PAGE = 100
 """Batch ListJobs returns at most 100 jobs a page; runs are counted on the first page."""
@@ -216,46 +218,36 @@ def state_machine_policy(
             {"Sid": "CountJobs", "Effect": "Allow", "Action": "batch:ListJobs", "Resource": "*"},
             {"Sid": "SubmitTheJob", "Effect": "Allow", "Action": "batch:SubmitJob", "Resource": target_arns},
         ]
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                *target_statements,
-                {"Sid": "Notify", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn},
-                {
-                    "Sid": "UseTheStackKey",
-                    "Effect": "Allow",
-                    "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                    "Resource": key_arn,
-                },
-                {
-                    "Sid": "DeliverLogs",
-                    "Effect": "Allow",
-                    "Action": [
-                        "logs:CreateLogDelivery",
-                        "logs:GetLogDelivery",
-                        "logs:UpdateLogDelivery",
-                        "logs:DeleteLogDelivery",
-                        "logs:ListLogDeliveries",
-                        "logs:PutResourcePolicy",
-                        "logs:DescribeResourcePolicies",
-                        "logs:DescribeLogGroups",
-                    ],
-                    "Resource": "*",
-                },
-            ],
-        },
-        sort_keys=True,
+    return policy_document(
+        [
+            *target_statements,
+            {"Sid": "Notify", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn},
+            {
+                "Sid": "UseTheStackKey",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": key_arn,
+            },
+            {
+                "Sid": "DeliverLogs",
+                "Effect": "Allow",
+                "Action": [
+                    "logs:CreateLogDelivery",
+                    "logs:GetLogDelivery",
+                    "logs:UpdateLogDelivery",
+                    "logs:DeleteLogDelivery",
+                    "logs:ListLogDeliveries",
+                    "logs:PutResourcePolicy",
+                    "logs:DescribeResourcePolicies",
+                    "logs:DescribeLogGroups",
+                ],
+                "Resource": "*",
+            },
+        ]
     )
 
 
 def start_execution_policy(state_machine_arn: str) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Effect": "Allow", "Action": "states:StartExecution", "Resource": state_machine_arn}
-            ],
-        },
-        sort_keys=True,
+    return policy_document(
+        [{"Effect": "Allow", "Action": "states:StartExecution", "Resource": state_machine_arn}]
     )

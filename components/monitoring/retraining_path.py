@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from stackyard.components.context import StackContext
-from stackyard.components.monitoring.iam import service_trust_policy
+from stackyard.components.iam import service_trust_policy
 from stackyard.components.monitoring.retraining import (
     BatchTarget,
     PipelineTarget,
@@ -100,7 +100,7 @@ class RetrainingPath(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-role",
             assume_role_policy=pulumi.Output.from_input(account_id).apply(
-                lambda account: service_trust_policy("states.amazonaws.com", account)
+                lambda account: service_trust_policy("states.amazonaws.com", source_account=account)
             ),
             tags=context.tags_for(f"{name}-role"),
             opts=child,
@@ -139,7 +139,7 @@ class RetrainingPath(pulumi.ComponentResource):
         events_role = aws.iam.Role(
             f"{name}-events-role",
             assume_role_policy=pulumi.Output.from_input(account_id).apply(
-                lambda account: service_trust_policy("events.amazonaws.com", account)
+                lambda account: service_trust_policy("events.amazonaws.com", source_account=account)
             ),
             tags=context.tags_for(f"{name}-events-role"),
             opts=child,

@@ -6,9 +6,10 @@ the stack's artifact bucket and prefix, its key, its database secret and its own
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
+
+from stackyard.components.iam import policy_document as _document
 
 READER_ACTIONS = (
     "sagemaker:DescribeModelPackage",
@@ -26,10 +27,6 @@ AUTOMATIC_REGISTRATION_ACTIONS = (
     "sagemaker:UpdateModelPackage",
 )
 """What SageMaker managed MLflow needs to mirror registered models into the model registry."""
-
-
-def _document(statements: list[dict[str, Any]]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
 
 
 def model_package_arn_pattern(group_arn: str) -> str:
@@ -83,20 +80,6 @@ def artifact_statements(bucket_arn: str, prefix: str, kms_key_arn: str, region: 
     ]
 
 
-def sagemaker_trust_policy(account_id: str) -> str:
-    """Only SageMaker, acting for this account, may assume the tracking server's role."""
-    return _document(
-        [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "sagemaker.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-            }
-        ]
-    )
-
-
 def sagemaker_mlflow_policy(
     *,
     bucket_arn: str,
@@ -125,28 +108,6 @@ def sagemaker_mlflow_policy(
             }
         )
     return _document(statements)
-
-
-def service_account_trust_policy(
-    oidc_provider_arn: str, issuer: str, namespace: str, service_account: str
-) -> str:
-    """IRSA: only the one service account, with the STS audience, may assume the role."""
-    issuer = issuer.removeprefix("https://")
-    return _document(
-        [
-            {
-                "Effect": "Allow",
-                "Principal": {"Federated": oidc_provider_arn},
-                "Action": "sts:AssumeRoleWithWebIdentity",
-                "Condition": {
-                    "StringEquals": {
-                        f"{issuer}:sub": f"system:serviceaccount:{namespace}:{service_account}",
-                        f"{issuer}:aud": "sts.amazonaws.com",
-                    }
-                },
-            }
-        ]
-    )
 
 
 def issuer_of(oidc_provider_arn: str) -> str:

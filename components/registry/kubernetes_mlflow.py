@@ -16,6 +16,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from stackyard.components.context import StackContext
+from stackyard.components.iam import service_account_trust_policy
 from stackyard.components.kube import kubernetes_provider
 from stackyard.components.refs import TrainingCluster
 from stackyard.components.registry import iam, manifests
@@ -68,7 +69,7 @@ class KubernetesMlflow(pulumi.ComponentResource):
 
         provider_arn, issuer = self._oidc_provider(args, clusters)
         trust = pulumi.Output.all(provider_arn, issuer).apply(
-            lambda values: iam.service_account_trust_policy(
+            lambda values: service_account_trust_policy(
                 values[0], values[1], namespace, manifests.SERVICE_ACCOUNT
             )
         )

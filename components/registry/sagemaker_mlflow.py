@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from stackyard.components.context import StackContext
+from stackyard.components.iam import service_trust_policy
 from stackyard.components.registry import iam
 from stackyard.components.registry.spec import TrackingSpec
 
@@ -44,7 +45,9 @@ class SageMakerMlflow(pulumi.ComponentResource):
             f"{name}-role",
             description=f"SageMaker managed MLflow of {context.name_prefix}: its artifacts"
             + (" and model registration" if args.automatic_model_registration else ""),
-            assume_role_policy=identity.account_id.apply(iam.sagemaker_trust_policy),
+            assume_role_policy=identity.account_id.apply(
+                lambda account: service_trust_policy("sagemaker.amazonaws.com", source_account=account)
+            ),
             tags=context.tags_for(f"{name}-role"),
             opts=child,
         )

@@ -6,10 +6,10 @@ that are Outputs (account, key ARN, bucket ARN) with one `apply`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
+from stackyard.components.iam import policy_document
 from stackyard.components.serving.spec import S3_URI
 
 ECR_PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
@@ -29,19 +29,6 @@ VPC_ACTIONS = [
     "ec2:DescribeSubnets",
     "ec2:DescribeVpcs",
 ]
-
-
-def trust_policy(account_id: str | None = None) -> str:
-    """Only SageMaker may assume the role, and (when the account is known) only for this account's
-    resources (confused-deputy guard)."""
-    statement: dict[str, Any] = {
-        "Effect": "Allow",
-        "Principal": {"Service": "sagemaker.amazonaws.com"},
-        "Action": "sts:AssumeRole",
-    }
-    if account_id:
-        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": account_id}}
-    return json.dumps({"Version": "2012-10-17", "Statement": [statement]}, sort_keys=True)
 
 
 def s3_object_arns(partition: str, s3_uri: str) -> list[str]:
@@ -146,7 +133,7 @@ def execution_role_policy(
         statements.append(
             {"Sid": "AttachToStackSubnets", "Effect": "Allow", "Action": VPC_ACTIONS, "Resource": "*"}
         )
-    return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
+    return policy_document(statements)
 
 
 def pullable_repositories(partition: str, region: str, account_id: str, image_uri: str | None) -> list[str]:

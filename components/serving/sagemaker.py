@@ -16,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from stackyard.components.context import StackContext
+from stackyard.components.iam import service_trust_policy
 from stackyard.components.refs import endpoint_physical_name, rollback_alarm_names
 from stackyard.components.serving import iam, naming
 from stackyard.components.serving.spec import EndpointSpec, RolloutSpec
@@ -125,7 +126,9 @@ class SageMakerEndpoint(pulumi.ComponentResource):
             f"{name}-role",
             name=context.physical_name(f"{args.name}-serving", max_length=64),
             description=f"Runs the model of SageMaker endpoint {physical_name}",
-            assume_role_policy=pulumi.Output.from_input(account_id).apply(iam.trust_policy),
+            assume_role_policy=pulumi.Output.from_input(account_id).apply(
+                lambda account: service_trust_policy("sagemaker.amazonaws.com", source_account=account)
+            ),
             tags=context.tags_for(f"{name}-role"),
             opts=child,
         )

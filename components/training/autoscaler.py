@@ -18,6 +18,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from stackyard.components.context import StackContext
+from stackyard.components.iam import service_trust_policy
 from stackyard.components.training import iam, manifests
 from stackyard.components.training.versions import CLUSTER_AUTOSCALER_IMAGES
 
@@ -49,7 +50,7 @@ class ClusterAutoscaler(pulumi.ComponentResource):
 
         self.role = aws.iam.Role(
             f"{name}-role",
-            assume_role_policy=iam.service_trust_policy("pods.eks.amazonaws.com", tag_session=True),
+            assume_role_policy=service_trust_policy("pods.eks.amazonaws.com", tag_session=True),
             tags=context.tags_for(f"{name}-role"),
             opts=child,
         )

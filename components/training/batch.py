@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from stackyard.components.context import StackContext
+from stackyard.components.iam import service_trust_policy
 from stackyard.components.refs import TrainingCluster
 from stackyard.components.training import iam
 from stackyard.components.training.spec import BatchSpec, JobDefinitionSpec
@@ -78,7 +79,7 @@ class BatchTrainingCluster(pulumi.ComponentResource):
 
         instance_role = aws.iam.Role(
             f"{name}-instance-role",
-            assume_role_policy=iam.service_trust_policy("ec2.amazonaws.com"),
+            assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
             tags=context.tags_for(f"{name}-instance-role"),
             opts=child,
         )

@@ -19,6 +19,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from stackyard.components.context import StackContext
+from stackyard.components.iam import service_account_trust_policy, service_trust_policy
 from stackyard.components.refs import TrainingCluster
 from stackyard.components.training import iam
 from stackyard.components.training.autoscaler import ClusterAutoscaler
@@ -121,7 +122,7 @@ class EksTrainingCluster(pulumi.ComponentResource):
         cluster_name = context.physical_name(key, max_length=100)
 
         cluster_role = self._role(
-            "cluster-role", iam.service_trust_policy("eks.amazonaws.com"), iam.EKS_CLUSTER_POLICIES
+            "cluster-role", service_trust_policy("eks.amazonaws.com"), iam.EKS_CLUSTER_POLICIES
         )
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-control-plane-logs",
@@ -175,9 +176,7 @@ class EksTrainingCluster(pulumi.ComponentResource):
         cni_role = self._role(
             "cni-role",
             pulumi.Output.all(self.oidc_provider.arn, issuer).apply(
-                lambda values: iam.service_account_trust_policy(
-                    values[0], values[1], *iam.CNI_SERVICE_ACCOUNT
-                )
+                lambda values: service_account_trust_policy(values[0], values[1], *iam.CNI_SERVICE_ACCOUNT)
             ),
             (iam.EKS_CNI_POLICY,),
         )
@@ -186,7 +185,7 @@ class EksTrainingCluster(pulumi.ComponentResource):
         ]
 
         self.node_role = self._role(
-            "node-role", iam.service_trust_policy("ec2.amazonaws.com"), iam.EKS_NODE_POLICIES
+            "node-role", service_trust_policy("ec2.amazonaws.com"), iam.EKS_NODE_POLICIES
         )
         self.node_groups = {}
         gpu_asg_names: dict[str, pulumi.Output[str]] = {}

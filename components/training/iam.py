@@ -12,10 +12,7 @@ Roles get only what their AWS service documents as needed:
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-POLICY_VERSION = "2012-10-17"
+from stackyard.components.iam import policy_document as _document
 
 
 def managed_policy_arn(name: str, partition: str = "aws") -> str:
@@ -28,39 +25,6 @@ EKS_CNI_POLICY = "AmazonEKS_CNI_Policy"
 BATCH_INSTANCE_POLICIES = ("service-role/AmazonEC2ContainerServiceforEC2Role",)
 
 CNI_SERVICE_ACCOUNT = ("kube-system", "aws-node")
-
-
-def _document(statements: list[dict[str, Any]]) -> str:
-    return json.dumps({"Version": POLICY_VERSION, "Statement": statements}, sort_keys=True)
-
-
-def service_trust_policy(*services: str, tag_session: bool = False) -> str:
-    """A role that the given AWS service principals assume (EKS Pod Identity also tags sessions)."""
-    actions = ["sts:AssumeRole", "sts:TagSession"] if tag_session else "sts:AssumeRole"
-    principal = list(services) if len(services) > 1 else services[0]
-    return _document([{"Effect": "Allow", "Principal": {"Service": principal}, "Action": actions}])
-
-
-def service_account_trust_policy(
-    oidc_provider_arn: str, issuer_url: str, namespace: str, account: str
-) -> str:
-    """IRSA: only the named service account of this cluster's OIDC issuer may assume the role."""
-    issuer = issuer_url.removeprefix("https://")
-    return _document(
-        [
-            {
-                "Effect": "Allow",
-                "Principal": {"Federated": oidc_provider_arn},
-                "Action": "sts:AssumeRoleWithWebIdentity",
-                "Condition": {
-                    "StringEquals": {
-                        f"{issuer}:sub": f"system:serviceaccount:{namespace}:{account}",
-                        f"{issuer}:aud": "sts.amazonaws.com",
-                    }
-                },
-            }
-        ]
-    )
 
 
 def autoscaler_policy(cluster_name: str, region: str, account_id: str, partition: str = "aws") -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stackyard.components.training import gpu, iam, manifests
+from stackyard.components.iam import service_account_trust_policy
+from stackyard.components.training import gpu, manifests
 from stackyard.components.training.versions import CLUSTER_AUTOSCALER_IMAGES, NVIDIA_DEVICE_PLUGIN_IMAGE
 from stackyard.spec import aws
 
@@ -104,7 +105,7 @@ def test_service_account_trust_is_scoped_to_one_account() -> None:
     import json
 
     policy = json.loads(
-        iam.service_account_trust_policy(
+        service_account_trust_policy(
             "arn:aws:iam::1:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC",
             "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC",
             "kube-system",
