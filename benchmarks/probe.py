@@ -5,13 +5,14 @@ its time went (JSON) for the benchmark that started it.
 
 For `plan`, the phases are timed by wrapping the engine's own functions: running the program
 (spec, components and the SDK under mocks, with recording), building the plan document and writing
-it. Nothing else changes: the command is `stackyard.cli.main`.
+it. Nothing else changes: the command is `stackyard.cli.run`, the console script.
 """
 
 import time
 
 STARTED = time.perf_counter()
 
+import atexit  # noqa: E402
 import functools  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
@@ -31,7 +32,7 @@ def _timed(timings: dict[str, float], phase: str, function: Callable[..., Any]) 
     return wrapper
 
 
-def main() -> int:
+def main() -> None:
     timings_path, *argv = sys.argv[1:]
     timings: dict[str, float] = {}
     import stackyard.cli
@@ -43,12 +44,17 @@ def main() -> int:
         engine.run_program = _timed(timings, "program", engine.run_program)  # type: ignore[assignment]
         document.build_document = _timed(timings, "document", document.build_document)  # type: ignore[assignment]
         document.write_document = _timed(timings, "write", document.write_document)  # type: ignore[assignment]
-    code = stackyard.cli.main(argv)
-    timings["total"] = time.perf_counter() - STARTED
-    with open(timings_path, "w", encoding="utf-8") as file:
-        json.dump(timings, file)
-    return code
+
+    def write_timings() -> None:
+        timings["total"] = time.perf_counter() - STARTED
+        with open(timings_path, "w", encoding="utf-8") as file:
+            json.dump(timings, file)
+
+    # The console script's own way out (`stackyard.cli.run`), which runs exit handlers first.
+    atexit.register(write_timings)
+    sys.argv = ["stackyard", *argv]
+    stackyard.cli.run()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
