@@ -11,6 +11,7 @@ ones), so load on the machine hits both alike; the figure is the median of the r
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -137,13 +138,16 @@ def measure_size(
         for index in range(rounds):
             say(f"[{target}] round {index + 1}/{rounds}: check")
             checks.append(run(check_command, ok_codes=(0, 1), timings=True))
-        counts = _check_counts(checks[0].stdout)
-        evaluations = sum(counts.values())
+        counts = [_check_counts(each.stdout) for each in checks]
+        evaluations = sum(counts[0].values())
         check_seconds = _median(checks, lambda each: each.seconds)
         result["check"] = {
             "seconds": [round(each.seconds, 3) for each in checks],
             "median_seconds": round(check_seconds, 3),
-            "results": counts,
+            "results": counts[0],
+            # The same plan must give the same results every time; a difference is a bug to report.
+            "results_stable": all(each == counts[0] for each in counts),
+            "results_per_round": counts,
             "evaluations": evaluations,
             "evaluations_per_second": round(evaluations / check_seconds),
             "peak_rss_bytes": max(each.peak_rss_bytes for each in checks),
@@ -153,6 +157,18 @@ def measure_size(
     validates = [run(_stackyard("validate", str(project / "spec.json")), timings=True) for _ in range(3)]
     result["validate_seconds"] = round(_median(validates, lambda each: each.seconds), 3)
     return result
+
+
+def add_marginal_costs(sizes: list[dict[str, Any]]) -> None:
+    """Cost of each further resource between consecutive sizes: fixed costs (imports, start-up)
+    cancel out, so a quadratic step shows as a growing figure."""
+    ordered = sorted(sizes, key=lambda size: size["resources"])
+    for smaller, larger in itertools.pairwise(ordered):
+        added = larger["resources"] - smaller["resources"]
+        for side in ("plan", "baseline"):
+            larger[side]["marginal_ms_per_resource"] = round(
+                1000 * (larger[side]["median_seconds"] - smaller[side]["median_seconds"]) / added, 3
+            )
 
 
 def measure_startup(times: int, say: Callable[[str], None]) -> dict[str, Any]:
@@ -279,11 +295,18 @@ def _mib(value: int) -> str:
     return f"{value / 1024**2:,.0f} MiB"
 
 
+def _marginal(side: dict[str, Any]) -> str:
+    value = side.get("marginal_ms_per_resource")
+    return "-" if value is None else f"{value:.2f}"
+
+
 def print_report(report: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
+    if not console.is_terminal:
+        console = Console(width=220)  # a log file: don't squeeze the columns to 80
     table = Table(title="stackyard plan and check vs a plain Pulumi program (median, fresh process each)")
     for column in (
         "target",
@@ -295,6 +318,8 @@ def print_report(report: dict[str, Any]) -> None:
         "plan ms/res",
         "plan work ms/res",
         "baseline ms/res",
+        "plan marginal",
+        "baseline marginal",
         "plan peak",
         "check s",
         "rule evals/s",
@@ -313,12 +338,20 @@ def print_report(report: dict[str, Any]) -> None:
             f"{size['plan']['ms_per_resource']:.2f}",
             f"{size['plan']['work_ms_per_resource']:.2f}",
             f"{size['baseline']['ms_per_resource']:.2f}",
+            _marginal(size["plan"]),
+            _marginal(size["baseline"]),
             _mib(size["plan"]["peak_rss_bytes"]),
-            f"{check['median_seconds']:.2f}" if check else "-",
+            (f"{check['median_seconds']:.2f}" + ("" if check.get("results_stable", True) else " (!)"))
+            if check
+            else "-",
             f"{check['evaluations_per_second']:,}" if check else "-",
             f"{size['validate_seconds']:.2f}",
         )
     console.print(table)
+    console.print(
+        "ms/res: whole process / resources; marginal: ms per further resource since the next smaller size; "
+        "(!) after a check time: its results differed between rounds"
+    )
 
     phases = Table(title="where the plan's time goes (median seconds)")
     for column in (
@@ -392,6 +425,7 @@ def main(argv: list[str] | None = None) -> int:
         workdir.mkdir(parents=True, exist_ok=True)
         startup = measure_startup(startup_runs, say)
         results = [measure_size(size, workdir, repeats, not options.no_check, say) for size in sizes]
+    add_marginal_costs(results)
     host["load_average_after"] = [round(value, 2) for value in os.getloadavg()]
     report = {
         "generatedAt": datetime.now(UTC).isoformat(timespec="seconds"),
