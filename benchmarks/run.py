@@ -189,6 +189,30 @@ def measure_startup(times: int, say: Callable[[str], None]) -> dict[str, Any]:
     return result
 
 
+TYPED_REGISTRATION = REPO / "benchmarks" / "typed_registration.py"
+
+
+def measure_typed_registration(count: int, rounds: int, say: Callable[[str], None]) -> dict[str, Any]:
+    """What the typed pulumi-aws classes add per registration, over the generic one the baseline uses."""
+    say(f"typed vs generic registration of {count} metric alarms")
+    result: dict[str, Any] = {"registrations": count}
+    runs: dict[str, list[Run]] = {"generic": [], "typed": []}
+    for _ in range(rounds):
+        for mode in runs:
+            runs[mode].append(run([str(TYPED_REGISTRATION), mode, str(count), TIMINGS], timings=True))
+    for mode, measured in runs.items():
+        program = statistics.median(each.phases["program"] for each in measured)
+        result[mode] = {
+            "program_seconds": round(program, 3),
+            "ms_per_registration": round(1000 * program / count, 3),
+            "import_seconds": round(statistics.median(each.phases["import"] for each in measured), 3),
+        }
+    result["typed_over_generic"] = round(
+        result["typed"]["ms_per_registration"] / result["generic"]["ms_per_registration"], 3
+    )
+    return result
+
+
 def _closest(sizes: list[dict[str, Any]], target: int) -> dict[str, Any] | None:
     matching = [size for size in sizes if size["target"] == target]
     return matching[0] if matching else None
@@ -381,6 +405,13 @@ def print_report(report: dict[str, Any]) -> None:
         f"{startup['help']['median_seconds']:.3f} s, stackyard validate {startup['validate']['spec']} "
         f"{startup['validate']['median_seconds']:.3f} s, bare python {startup['python']['median_seconds']:.3f} s"
     )
+    typed = report.get("typed_registration")
+    if typed:
+        console.print(
+            f"registration of {typed['registrations']:,} metric alarms under mocks: typed pulumi-aws class "
+            f"{typed['typed']['ms_per_registration']:.2f} ms, generic CustomResource "
+            f"{typed['generic']['ms_per_registration']:.2f} ms ({typed['typed_over_generic']:.2f}x)"
+        )
     targets = Table(title="targets")
     for column in ("target", "value", "limit", "met"):
         targets.add_column(column)
@@ -424,6 +455,7 @@ def main(argv: list[str] | None = None) -> int:
         workdir = options.keep or Path(scratch)
         workdir.mkdir(parents=True, exist_ok=True)
         startup = measure_startup(startup_runs, say)
+        typed = measure_typed_registration(200 if options.quick else 2000, 1 if options.quick else 3, say)
         results = [measure_size(size, workdir, repeats, not options.no_check, say) for size in sizes]
     add_marginal_costs(results)
     host["load_average_after"] = [round(value, 2) for value in os.getloadavg()]
@@ -443,6 +475,7 @@ def main(argv: list[str] | None = None) -> int:
             "indeterminate), per second of check wall time",
         },
         "startup": startup,
+        "typed_registration": typed,
         "sizes": results,
         "seconds": round(time.perf_counter() - began, 1),
     }

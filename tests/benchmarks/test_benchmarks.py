@@ -179,3 +179,12 @@ def test_targets_not_measured_at_other_sizes() -> None:
     startup = {"help": {"median_seconds": 0.1}}
     verdicts = harness.evaluate_targets([_size(150, 1.0, 4.0, 1, 1.0)], startup)
     assert [verdict["met"] for verdict in verdicts] == [None, None, None, None, True]
+
+
+def test_typed_and_generic_registration_are_measured_alike() -> None:
+    result = harness.measure_typed_registration(20, 1, lambda _: None)
+    assert result["registrations"] == 20
+    for mode in ("typed", "generic"):
+        assert result[mode]["program_seconds"] > 0
+        assert result[mode]["ms_per_registration"] > 0
+    assert result["typed_over_generic"] > 0
