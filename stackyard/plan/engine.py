@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import runpy
 import sys
@@ -61,7 +62,8 @@ def run_program(
         settings.rpc_manager.clear()
         settings.outputs.clear()
         try:
-            _sync_await(run_pulumi_func(program))
+            with young_collections_only():
+                _sync_await(run_pulumi_func(program))
         except Exception:
             if plan_mocks.unanswered:
                 raise UnansweredInvoke(plan_mocks.unanswered[0]) from None
@@ -69,6 +71,24 @@ def run_program(
         return monitor.registrations
     finally:
         _close(loop)
+
+
+@contextlib.contextmanager
+def young_collections_only() -> Iterator[None]:
+    """No full (generation 2) garbage collections while a program runs.
+
+    Each full collection walks every object alive: the SDK's, pulumi-aws's classes and the
+    program's resources, outputs and futures. They grow with the plan, so automatic full
+    collections cost about a third of a 2,000-resource plan (13 collections, 3 s). The young
+    generations are still collected, which is where the run's short-lived garbage (futures,
+    tasks) dies; what survives them is mostly what the plan keeps until it is written anyway.
+    """
+    thresholds = gc.get_threshold()
+    gc.set_threshold(thresholds[0], thresholds[1], 1_000_000_000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 def _close(loop: asyncio.AbstractEventLoop) -> None:
@@ -161,11 +181,13 @@ def plan_project(
     def program() -> None:
         runpy.run_path(str(project.main), run_name="__main__")
 
-    with _inside_project(project.directory):
+    # The document is built from the run's objects: a full collection between the two would walk
+    # them all again for nothing.
+    with young_collections_only(), _inside_project(project.directory):
         try:
             registrations = run_program(
                 program, project=project.name, stack=stack_name, config=config, on_register=on_register
             )
         except Exception as error:  # the user's code: any exception is theirs to see, as one message
             raise _program_error(error, project.directory, debug) from None
-    return build_document(registrations, project=project.name, stack=stack_name, config=config)
+        return build_document(registrations, project=project.name, stack=stack_name, config=config)
