@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
-from functools import cache
+import threading
 
 from stackyard.policies import helpers
 from stackyard.policies.catalog import Indeterminate, ResourceCheck, resource_rule
@@ -21,11 +21,25 @@ _TAGGING = {
 _AWS_TOKEN = re.compile(r"^aws:(?P<module>[A-Za-z0-9]+)/[A-Za-z0-9]+:(?P<cls>[A-Za-z0-9]+)$")
 
 
-@cache
+_TAGGABLE: dict[str, bool] = {}
+_TAGGABLE_LOCK = threading.Lock()
+
+
 def is_taggable(resource_type: str) -> bool:
     """Whether a pulumi-aws resource type takes `tags`, read from the installed pulumi_aws class
     (`aws:s3/bucket:Bucket` -> `pulumi_aws.s3.Bucket`), so the answer follows the provider version.
-    Types the installed pulumi_aws does not know are not taggable as far as we can tell."""
+    Types the installed pulumi_aws does not know are not taggable as far as we can tell.
+
+    The pack serves `Analyze` calls on several threads, and pulumi_aws loads its modules lazily: a
+    module imported by two threads at once can look empty to one of them, so lookups are serialised."""
+    with _TAGGABLE_LOCK:
+        answer = _TAGGABLE.get(resource_type)
+        if answer is None:
+            answer = _TAGGABLE[resource_type] = _class_takes_tags(resource_type)
+        return answer
+
+
+def _class_takes_tags(resource_type: str) -> bool:
     match = _AWS_TOKEN.match(resource_type)
     if not match:
         return False
