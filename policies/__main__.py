@@ -44,6 +44,7 @@ def main() -> None:
     from pulumi_policy import EnforcementLevel, PolicyPack
 
     catalog = _load_catalog()
+    importlib.import_module("stackyard.policies.conversion").share_request_conversion()
     PolicyPack(
         name=catalog.PACK_NAME,
         policies=catalog.policies(),

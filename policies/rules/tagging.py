@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import re
 import threading
+from pathlib import Path
 
 from stackyard.policies import helpers
 from stackyard.policies.catalog import Indeterminate, ResourceCheck, resource_rule
@@ -18,7 +20,7 @@ _TAGGING = {
     "soc2": ["CC6.1", "C1.1"],
 }
 
-_AWS_TOKEN = re.compile(r"^aws:(?P<module>[A-Za-z0-9]+)/[A-Za-z0-9]+:(?P<cls>[A-Za-z0-9]+)$")
+_AWS_TOKEN = re.compile(r"^aws:(?P<module>[A-Za-z0-9]+)/(?P<file>[A-Za-z0-9]+):(?P<cls>[A-Za-z0-9]+)$")
 
 
 _TAGGABLE: dict[str, bool] = {}
@@ -43,6 +45,9 @@ def _class_takes_tags(resource_type: str) -> bool:
     match = _AWS_TOKEN.match(resource_type)
     if not match:
         return False
+    in_source = _source_takes_tags(match["module"], match["file"], match["cls"])
+    if in_source is not None:
+        return in_source
     module = "pulumi_aws" if match["module"] == "index" else f"pulumi_aws.{match['module']}"
     try:
         cls = getattr(importlib.import_module(module), match["cls"], None)
@@ -50,6 +55,32 @@ def _class_takes_tags(resource_type: str) -> bool:
         return False
     init = getattr(cls, "_internal_init", None)
     return init is not None and "tags" in inspect.signature(init).parameters
+
+
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _source_takes_tags(module: str, file: str, cls: str) -> bool | None:
+    """The same answer read from the class's source file, without importing it: importing a
+    pulumi_aws module costs tens of milliseconds, and the pack would pay it in every process for
+    every type it sees. None when the file is not where pulumi_aws's layout puts it."""
+    package = importlib.util.find_spec("pulumi_aws")
+    if package is None or not package.submodule_search_locations:
+        return None
+    directory = Path(next(iter(package.submodule_search_locations)))
+    if module != "index":
+        directory /= module
+    path = directory / f"{_CAMEL_BOUNDARY.sub('_', file).lower()}.py"
+    try:
+        source = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    start = source.find(f"class {cls}(pulumi.CustomResource)")
+    init = source.find("def _internal_init(", start)
+    if start < 0 or init < 0:
+        return None
+    signature = source[init : source.find("):", init)]
+    return re.search(r"^\s+tags: ", signature, re.M) is not None
 
 
 def _taggable_or_not_applicable(ctx: ResourceCheck) -> None:

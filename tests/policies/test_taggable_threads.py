@@ -57,3 +57,17 @@ def test_concurrent_lookups_in_a_fresh_process_match_the_classes() -> None:
     assert answers == {kind: [is_taggable(kind)] for kind in TYPES}
     assert answers["aws:s3/bucket:Bucket"] == [True]
     assert answers["aws:s3/bucketPolicy:BucketPolicy"] == [False]
+
+
+def test_reading_the_source_agrees_with_the_imported_class() -> None:
+    import importlib
+    import inspect
+
+    from stackyard.policies.rules.tagging import _AWS_TOKEN, _source_takes_tags
+
+    for kind in TYPES:
+        match = _AWS_TOKEN.match(kind)
+        assert match is not None
+        cls = getattr(importlib.import_module(f"pulumi_aws.{match['module']}"), match["cls"])
+        imported = "tags" in inspect.signature(cls._internal_init).parameters
+        assert _source_takes_tags(match["module"], match["file"], match["cls"]) is imported, kind
