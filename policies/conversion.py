@@ -60,3 +60,5 @@ def share_request_conversion() -> None:
         return
     policy.json_format = _JsonFormat(policy.json_format)  # type: ignore[assignment]
     policy.deserialize_properties = _PerThreadMemo(policy.deserialize_properties)  # type: ignore[assignment]
+    # The proxy only reads what it wraps, so the wrapper of a shared value can be shared too.
+    policy.unknown_checking_proxy = _PerThreadMemo(policy.unknown_checking_proxy)  # type: ignore[assignment]
