@@ -4,45 +4,17 @@ from __future__ import annotations
 
 import json
 
-from stackyard.components.context import StackContext
 from stackyard.components.platform import Platform
-from stackyard.components.refs import TrainingCluster
 from stackyard.components.training.gpu import Taint, tolerates
-from stackyard.components.training.training import Training
 from stackyard.plan.wire import UNKNOWN
-from stackyard.testing import RecordedPlan, record
+from stackyard.testing import record
 from tests.components.k8s_validation import kubernetes_registrations, validate
-from tests.components.training_specs import batch_cluster
+from tests.components.training_specs import SUBNETS, batch_cluster, build_training
 from tests.specs import make_spec
-
-KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-SUBNETS = ["subnet-0aaa1111", "subnet-0bbb2222"]
-
-
-def build(
-    *clusters: dict[str, object], preview: bool = False
-) -> tuple[RecordedPlan, dict[str, TrainingCluster]]:
-    spec = make_spec(training={"clusters": list(clusters)})
-    assert spec.training is not None
-    context = StackContext.from_spec(spec)
-    built: dict[str, Training] = {}
-
-    def program() -> None:
-        built["training"] = Training(
-            "training",
-            spec.training,
-            context=context,
-            kms_key_arn=KEY_ARN,
-            vpc_id="vpc-0abc12345def67890",
-            subnet_ids=SUBNETS,
-        )
-
-    plan = record(program, preview=preview)
-    return plan, built["training"].clusters
 
 
 def test_batch_exact_resources_and_inputs() -> None:
-    plan, clusters = build(batch_cluster())
+    plan, clusters = build_training(batch_cluster())
     assert plan.counts() == {
         "stackyard:training:Training": 1,
         "stackyard:training:BatchCluster": 1,
@@ -115,7 +87,7 @@ def test_existing_cluster_gets_the_kubernetes_parts_alone() -> None:
             "teams": [{"name": "research", "gpu_quota": 4}],
         },
     }
-    plan, clusters = build(cluster, preview=True)
+    plan, clusters = build_training(cluster, preview=True)
     assert plan.counts() == {
         "stackyard:training:Training": 1,
         "stackyard:training:GpuScheduling": 1,

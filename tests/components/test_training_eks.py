@@ -4,23 +4,17 @@ custom taint), a CPU system group and two teams."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
-from stackyard.components.context import StackContext
 from stackyard.components.refs import TrainingCluster
 from stackyard.components.training.gpu import GPU_NODE_LABEL, Taint, tolerates
-from stackyard.components.training.training import Training
 from stackyard.plan.monitor import Registration
 from stackyard.plan.wire import UNKNOWN
-from stackyard.testing import RecordedPlan, record
+from stackyard.testing import RecordedPlan
 from tests.components.k8s_validation import kubernetes_registrations, validate
-from tests.components.training_specs import ADMIN_ROLE, eks_cluster
-from tests.specs import make_spec
+from tests.components.training_specs import ADMIN_ROLE, KEY_ARN, SUBNETS, build_training, eks_cluster
 
-KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-SUBNETS = ["subnet-0aaa1111", "subnet-0bbb2222"]
 EKS_EFFECTS = {
     "NO_SCHEDULE": "NoSchedule",
     "PREFER_NO_SCHEDULE": "PreferNoSchedule",
@@ -28,30 +22,9 @@ EKS_EFFECTS = {
 }
 
 
-def build(spec_clusters: list[dict[str, Any]]) -> tuple[RecordedPlan, dict[str, TrainingCluster]]:
-    spec = make_spec(training={"clusters": spec_clusters})
-    assert spec.training is not None
-    context = StackContext.from_spec(spec)
-    built: dict[str, Training] = {}
-
-    def program() -> None:
-        built["training"] = Training(
-            "training",
-            spec.training,
-            context=context,
-            kms_key_arn=KEY_ARN,
-            vpc_id="vpc-0abc12345def67890",
-            subnet_ids=SUBNETS,
-        )
-
-    # Preview: the cluster's endpoint, certificate and OIDC issuer are unknown until it exists.
-    plan = record(program, preview=True)
-    return plan, built["training"].clusters
-
-
 @pytest.fixture(scope="module")
 def recorded() -> tuple[RecordedPlan, dict[str, TrainingCluster]]:
-    return build([eks_cluster()])
+    return build_training(eks_cluster(), preview=True)
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +107,9 @@ def test_control_plane_is_private_encrypted_and_logs_everything(plan: RecordedPl
 
 
 def test_public_endpoint_only_with_its_allowlist() -> None:
-    plan, _ = build([eks_cluster(endpoint={"public": True, "public_access_cidrs": ["203.0.113.0/24"]})])
+    plan, _ = build_training(
+        eks_cluster(endpoint={"public": True, "public_access_cidrs": ["203.0.113.0/24"]}), preview=True
+    )
     assert plan.named("training-research-cluster").inputs["vpcConfig"] == {
         "subnetIds": SUBNETS,
         "endpointPrivateAccess": True,
