@@ -27,8 +27,10 @@ class Platform(pulumi.ComponentResource):
         self.context = context
 
         self.encryption = Encryption(f"{name}-encryption", spec.encryption, context=context, opts=child)
+        # Private subnets reach AWS only through endpoints: add those the capabilities' workloads need.
+        network = spec.network.model_copy(update={"vpc_endpoints": spec.vpc_endpoints})
         self.network = Network(
-            f"{name}-network", spec.network, context=context, kms_key_arn=self.encryption.key_arn, opts=child
+            f"{name}-network", network, context=context, kms_key_arn=self.encryption.key_arn, opts=child
         )
         self.outputs: dict[str, pulumi.Input[object]] = {
             "kms_key_arn": self.encryption.key_arn,

@@ -303,6 +303,10 @@ class RegistrySpec(SectionSpec):
         issues.raise_if_any("RegistrySpec")
         return self
 
+    def required_vpc_endpoints(self) -> set[str]:
+        """The self-hosted MLflow server reads its database password from Secrets Manager."""
+        return {"secretsmanager"} if self.tracking.backend == "kubernetes" else set()
+
     def required_services(self) -> set[str]:
         services = {"sagemaker"}
         if self.tracking.backend == "kubernetes":
@@ -336,17 +340,4 @@ class RegistrySpec(SectionSpec):
                 (("tracking", "target", *loc), message)
                 for loc, message in tracking.target.stack_issues(stack)
             )
-            network = stack.network
-            if (
-                network.mode == "create"
-                and not network.internet_gateway
-                and "secretsmanager" not in network.vpc_endpoints
-            ):
-                found.append(
-                    (
-                        ("tracking", "backend"),
-                        "the MLflow server reads its database password from Secrets Manager; add 'secretsmanager' "
-                        "to network.vpc_endpoints (the network has no route to the internet)",
-                    )
-                )
         return found

@@ -512,6 +512,17 @@ class TrainingSpec(SectionSpec):
         issues.raise_if_any("TrainingSpec")
         return self
 
+    def required_vpc_endpoints(self) -> set[str]:
+        """EKS nodes join the cluster and pull images; the autoscaler resizes node groups; Batch's
+        ECS agent registers its instances: all from private subnets."""
+        backends = {cluster.backend for cluster in self.clusters}
+        endpoints: set[str] = set()
+        if "eks" in backends:
+            endpoints |= {"eks", "eks-auth", "ec2", "autoscaling", "elasticloadbalancing"}
+        if "batch" in backends:
+            endpoints |= {"ecs", "ecs-agent", "ecs-telemetry"}
+        return endpoints
+
     def required_services(self) -> set[str]:
         backends = {cluster.backend for cluster in self.clusters}
         services = set()

@@ -87,6 +87,11 @@ class SectionSpec(SpecModel):
         """botocore service names this section needs offered in the stack's region."""
         return set()
 
+    def required_vpc_endpoints(self) -> set[str]:
+        """AWS services this section's workloads reach from private subnets, as VPC endpoint
+        suffixes (`ecs-agent`, `secretsmanager`); a created network adds them to its endpoints."""
+        return set()
+
     def stack_issues(self, stack: Any) -> Iterable[tuple[Loc, str]]:
         """Problems that only show against the whole stack, located relative to this section."""
         return ()

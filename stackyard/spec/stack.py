@@ -135,6 +135,16 @@ class StackSpec(SpecModel):
         return self
 
     @property
+    def vpc_endpoints(self) -> list[str]:
+        """The network's endpoints and those its sections' workloads need, in a stable order."""
+        needed: set[str] = set()
+        for section_name in SECTIONS:
+            section: SectionSpec | None = getattr(self, section_name)
+            if section is not None:
+                needed |= section.required_vpc_endpoints()
+        return list(self.network.vpc_endpoints) + sorted(needed - set(self.network.vpc_endpoints))
+
+    @property
     def residency_regions(self) -> list[str]:
         return self.allowed_regions or [self.region]
 

@@ -141,19 +141,20 @@ def test_kubernetes_backend_needs_a_target_and_a_role_issuer_for_kubeconfig() ->
     ]
 
 
-def test_kubernetes_cluster_must_exist_and_secrets_manager_be_reachable() -> None:
+def test_kubernetes_cluster_must_exist() -> None:
     issues = issues_of(registry={"tracking": {"backend": "kubernetes", "target": {"cluster": "gpu"}}})
     assert issues == [
         (
             "registry.tracking.target.cluster",
             "no EKS cluster named 'gpu' in training.clusters (EKS clusters: none)",
         ),
-        (
-            "registry.tracking.backend",
-            "the MLflow server reads its database password from Secrets Manager; add 'secretsmanager' to "
-            "network.vpc_endpoints (the network has no route to the internet)",
-        ),
     ]
+
+
+def test_self_hosted_tracking_adds_a_secrets_manager_endpoint_to_the_network() -> None:
+    spec = make_spec(registry={"tracking": KUBECONFIG_TRACKING})
+    assert spec.vpc_endpoints[-1:] == ["secretsmanager"]
+    assert "secretsmanager" not in make_spec(registry={"tracking": {"backend": "none"}}).vpc_endpoints
 
 
 def test_kubernetes_details_are_validated() -> None:

@@ -117,3 +117,41 @@ def test_bucket_names_are_deterministic_prefixed_and_within_the_s3_limit() -> No
     long = bucket_name("x" * 80, "ml-prod", "123456789012")
     assert len(long) == 63 and long.endswith("x-123456789012")
     assert bucket_arn("b", "aws-cn") == "arn:aws-cn:s3:::b"
+
+
+WORKLOAD_ENDPOINTS = [
+    "autoscaling",
+    "ec2",
+    "ecs",
+    "ecs-agent",
+    "ecs-telemetry",
+    "eks",
+    "eks-auth",
+    "elasticloadbalancing",
+]
+
+
+def test_platform_adds_the_endpoints_its_workloads_need() -> None:
+    from stackyard.components.platform import Platform
+    from tests.components.training_specs import batch_cluster, eks_cluster
+    from tests.specs import make_spec
+
+    spec = make_spec(training={"clusters": [eks_cluster(), batch_cluster()]})
+    plan = record(lambda: Platform("p", spec), preview=True)
+    services = sorted(
+        r.inputs["serviceName"].removeprefix("com.amazonaws.eu-west-1.")
+        for r in plan.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    )
+    assert services == sorted(
+        [
+            *NetworkSpec().vpc_endpoints,
+            "autoscaling",
+            "ec2",
+            "ecs",
+            "ecs-agent",
+            "ecs-telemetry",
+            "eks",
+            "eks-auth",
+            "elasticloadbalancing",
+        ]
+    )
