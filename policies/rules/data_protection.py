@@ -15,6 +15,7 @@ from stackyard.policies.catalog import (
     resource_rule,
     stack_rule,
 )
+from stackyard.stateful import STATEFUL_TYPES
 
 _RESILIENCE = {
     "nist-800-53": ["CP-9", "CP-10", "SI-12"],
@@ -23,20 +24,6 @@ _RESILIENCE = {
     "hipaa": ["164.308(a)(7)(ii)(A)"],
     "soc2": ["A1.2", "A1.3"],
 }
-
-STATEFUL_TYPES = (
-    "aws:s3/bucket:Bucket",
-    "aws:sagemaker/featureGroup:FeatureGroup",
-    "aws:rds/instance:Instance",
-    "aws:rds/cluster:Cluster",
-    "aws:dynamodb/table:Table",
-    "aws:efs/fileSystem:FileSystem",
-    "aws:kms/key:Key",
-    "aws:sagemaker/modelPackageGroup:ModelPackageGroup",
-    "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer",
-)
-"""Resources whose replacement or deletion loses data: stored objects, features, rows, registered model
-versions, tracking history, or (for KMS keys) the ability to read everything encrypted with them."""
 
 
 def _require_environment(ctx: ResourceCheck, environments: tuple[str, ...]) -> str:
@@ -60,7 +47,7 @@ def _require_environment(ctx: ResourceCheck, environments: tuple[str, ...]) -> s
     "prod); unprotect explicitly before a planned removal.",
     frameworks=_RESILIENCE,
     peers={},
-    types=list(STATEFUL_TYPES),
+    types=sorted(STATEFUL_TYPES),
     settings=["environment"],
 )
 def stateful_protected_in_prod(ctx: ResourceCheck) -> None:

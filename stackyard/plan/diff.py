@@ -13,47 +13,7 @@ from typing import Any
 
 from stackyard.plan.document import PROVIDER_TYPE_PREFIX, resources_of
 from stackyard.plan.wire import UNKNOWN
-
-# Type -> input properties whose change replaces the resource (from the AWS APIs: these cannot
-# be updated in place). `*` means every input but tags: the resource is immutable.
-STATEFUL_REPLACE_ON: dict[str, frozenset[str]] = {
-    "aws:s3/bucket:Bucket": frozenset({"bucket", "bucketPrefix", "objectLockEnabled", "region"}),
-    "aws:sagemaker/featureGroup:FeatureGroup": frozenset(
-        {
-            "featureGroupName",
-            "recordIdentifierFeatureName",
-            "eventTimeFeatureName",
-            "offlineStoreConfig",
-            "roleArn",
-            "description",
-        }
-    ),
-    "aws:rds/instance:Instance": frozenset(
-        {
-            "identifier",
-            "identifierPrefix",
-            "engine",
-            "dbName",
-            "storageEncrypted",
-            "kmsKeyId",
-            "availabilityZone",
-            "username",
-        }
-    ),
-    "aws:rds/cluster:Cluster": frozenset(
-        {"clusterIdentifier", "engine", "databaseName", "storageEncrypted", "kmsKeyId", "masterUsername"}
-    ),
-    "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer": frozenset(
-        {"trackingServerName", "artifactStoreUri"}
-    ),
-    "aws:sagemaker/modelPackageGroup:ModelPackageGroup": frozenset(
-        {"modelPackageGroupName", "modelPackageGroupDescription"}
-    ),
-    "aws:kms/key:Key": frozenset({"customerMasterKeySpec", "keyUsage", "multiRegion"}),
-    "aws:dynamodb/table:Table": frozenset({"name", "hashKey", "rangeKey"}),
-    "aws:efs/fileSystem:FileSystem": frozenset({"encrypted", "kmsKeyId", "performanceMode", "creationToken"}),
-    "aws:glue/catalogDatabase:CatalogDatabase": frozenset({"name", "catalogId"}),
-}
+from stackyard.stateful import STATEFUL_REPLACE_ON, STATEFUL_TYPES
 
 
 @dataclass
@@ -99,7 +59,7 @@ def changed_properties(old: Any, new: Any, path: str = "") -> list[str]:
 
 
 def is_stateful(type_token: str) -> bool:
-    return type_token in STATEFUL_REPLACE_ON
+    return type_token in STATEFUL_TYPES
 
 
 def _forces_replacement(type_token: str, properties: list[str]) -> bool:
