@@ -7,13 +7,15 @@ import tempfile
 from pathlib import Path
 
 
-def write_text_atomically(path: Path, text: str) -> None:
+def write_text_atomically(path: Path, text: str) -> Path:
     """A reader never sees half a file; an interrupted run leaves the old file as it was."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
         # mkstemp makes the file private; give it the permissions any new file would get.
         umask = os.umask(0)
         os.umask(umask)
@@ -22,3 +24,4 @@ def write_text_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return path

@@ -7,12 +7,11 @@ never see a secret's value, see `stackyard.check.inputs`). Files are written ato
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from stackyard.check.evaluate import CheckRun
+from stackyard.files import write_text_atomically
 
 
 def _renderers() -> dict[str, tuple[str, Callable[[CheckRun], str]]]:
@@ -38,21 +37,5 @@ def write_reports(run: CheckRun, formats: Iterable[str], out_dir: Path) -> list[
     written = []
     for name in dict.fromkeys(formats):
         filename, render = renderers[name]
-        written.append(atomic_write(out_dir / filename, render(run)))
+        written.append(write_text_atomically(out_dir / filename, render(run)))
     return written
-
-
-def atomic_write(path: Path, content: str) -> Path:
-    """Write `content` to `path` so that a reader sees the old file or the whole new one, never a
-    part: a temporary file in the same directory (same filesystem), then `os.replace`."""
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path

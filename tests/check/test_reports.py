@@ -11,7 +11,8 @@ import jsonschema
 import pytest
 
 from stackyard.check.evaluate import CheckRun
-from stackyard.reports import FORMATS, atomic_write, evidence, junit, markdown, sarif, text, write_reports
+from stackyard.files import write_text_atomically
+from stackyard.reports import FORMATS, evidence, junit, markdown, sarif, text, write_reports
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +165,7 @@ def test_atomic_write_keeps_the_old_file_when_interrupted(
 
     monkeypatch.setattr(os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        atomic_write(target, "new" * 1000)
+        write_text_atomically(target, "new" * 1000)
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["stackyard-check.json"]
 
