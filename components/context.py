@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from stackyard.spec.common import PRESETS, DataClassification, Environment, EnvironmentPresets
+from stackyard.spec.common import DataClassification, Environment, EnvironmentPresets, presets_for
 
 if TYPE_CHECKING:
     import pulumi
@@ -49,10 +49,7 @@ class StackContext:
 
     @property
     def presets(self) -> EnvironmentPresets:
-        preset = PRESETS[Environment(self.environment)]
-        if self.protect_stateful is not None:
-            return preset.model_copy(update={"protect_stateful": self.protect_stateful})
-        return preset
+        return presets_for(self.environment, self.protect_stateful)
 
     @property
     def name_prefix(self) -> str:

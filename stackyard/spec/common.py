@@ -57,6 +57,14 @@ PRESETS: dict[Environment, EnvironmentPresets] = {
 }
 
 
+def presets_for(environment: Environment | str, protect_stateful: bool | None = None) -> EnvironmentPresets:
+    """The environment's presets, with the spec's explicit protection override when it has one."""
+    preset = PRESETS[Environment(environment)]
+    if protect_stateful is not None:
+        return preset.model_copy(update={"protect_stateful": protect_stateful})
+    return preset
+
+
 class TagsSpec(SpecModel):
     """The tags every taggable resource carries. The three required ones are what cost reports,
     ownership lookups and data-handling rules key on."""

@@ -12,13 +12,13 @@ from stackyard.components.training.spec import TrainingSpec
 from stackyard.spec import aws
 from stackyard.spec.base import SectionSpec, SpecIssues, SpecModel
 from stackyard.spec.common import (
-    PRESETS,
     PROJECT_NAME,
     EncryptionSpec,
     Environment,
     EnvironmentPresets,
     NetworkSpec,
     TagsSpec,
+    presets_for,
 )
 
 # Services every stack uses, whatever its sections: the key, the network, buckets, roles' tokens
@@ -150,10 +150,7 @@ class StackSpec(SpecModel):
 
     @property
     def presets(self) -> EnvironmentPresets:
-        preset = PRESETS[self.environment]
-        if self.protect_stateful is not None:
-            return preset.model_copy(update={"protect_stateful": self.protect_stateful})
-        return preset
+        return presets_for(self.environment, self.protect_stateful)
 
     @property
     def name_prefix(self) -> str:
