@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -48,12 +48,13 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
+from stackyard.check.model import INDETERMINATE_PREFIX
 from stackyard.policies import helpers
 from stackyard.policies.settings import SETTINGS, Setting
 
+T = TypeVar("T")
+
 PACK_NAME = "stackyard"
-INDETERMINATE_PREFIX = "indeterminate: "
-"""Start of every message that says a rule could not decide because a value is unknown at preview."""
 
 GROUPS = (
     "residency",
@@ -230,9 +231,18 @@ class StackCheck:
         self.config = config
         self._report = report
         self.unknown: list[IndeterminateItem] = []
+        self._by_type: dict[str, list[PolicyResource]] | None = None
+        self._views: dict[Callable[[StackCheck], Any], Any] = {}
 
     def violation(self, message: str, resource: PolicyResource) -> None:
         self._report(message, resource.urn)
+
+    def view(self, build: Callable[[StackCheck], T]) -> T:
+        """`build(self)`, once per check: an index of the stack that the checks of many resources
+        share (alarms by the endpoint they watch, ...), so a rule stays linear in the stack's size."""
+        if build not in self._views:
+            self._views[build] = build(self)
+        return self._views[build]  # type: ignore[no-any-return]
 
     @contextmanager
     def guard(self, resource: PolicyResource) -> Iterator[None]:
@@ -244,7 +254,15 @@ class StackCheck:
             self.unknown.append(IndeterminateItem(exc.message, resource.urn))
 
     def of_type(self, *types: str) -> list[PolicyResource]:
-        return [r for r in self.resources if r.resource_type in types]
+        """The resources of `types`, in stack order."""
+        if self._by_type is None:
+            self._by_type = {}
+            for resource in self.resources:
+                self._by_type.setdefault(resource.resource_type, []).append(resource)
+        if len(types) == 1:
+            return list(self._by_type.get(types[0], ()))
+        wanted = set(types)
+        return [r for r in self.resources if r.resource_type in wanted]
 
     def tags(self, resource: PolicyResource) -> dict[str, Any]:
         provider = resource.provider.props if resource.provider is not None else None

@@ -1,12 +1,12 @@
-"""Converting each analysed resource once, not once per rule.
+"""Doing each analysed resource's per-request work once, not once per rule.
 
-pulumi_policy's analyzer converts a request's properties (protobuf Struct -> dict -> Python values)
-inside its loop over policies, so a pack of 58 rules converts every resource 58 times, and stack
-analysis converts the whole stack once per stack policy; that was about a third of the pack's
-time on a 2,000-resource plan. This pack runs in its own process
-and its rules only read what they are given, so the conversions can be shared: the same message
-object gives the same converted value within one request. Results are unchanged; only the
-repeated work goes.
+pulumi_policy's analyzer does a request's work inside its loop over policies: it converts the
+properties (protobuf Struct -> dict -> Python values), builds the resource options and the provider
+resource, and reconfigures the runtime from the environment. A pack of 58 rules did all of that
+58 times per resource, and stack analysis did it for the whole stack once per stack policy; that
+was most of the pack's time on a 2,000-resource plan. This pack runs in its own process and its
+rules only read what they are given, so the results can be shared: the same message object gives
+the same value within one request. Results are unchanged; only the repeated work goes.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from collections.abc import Callable
 from typing import Any
 
 _REMEMBERED = 20_000
-"""Conversions kept per thread. Stack analysis converts every resource once per stack policy, so
-the memo holds a whole stack's resources (their messages stay alive in the request anyway)."""
+"""Results kept per thread and per kind. Stack analysis converts every resource once per stack
+policy, so the memo holds a whole stack's resources (their messages stay alive in the request anyway)."""
 
 
 class _PerThreadMemo:
@@ -28,12 +28,37 @@ class _PerThreadMemo:
         self._local = threading.local()
 
     def __call__(self, value: Any, *args: Any) -> Any:
-        memo: dict[tuple[int, tuple[Any, ...]], tuple[Any, Any]] = self._local.__dict__.setdefault("memo", {})
+        # Called hundreds of thousands of times per large check: kept free of closures.
+        memo = self._memo()
         key = (id(value), args)
         remembered = memo.get(key)
         if remembered is not None and remembered[0] is value:
             return remembered[1]
-        result = self._convert(value, *args)
+        return self._store(memo, key, value, self._convert(value, *args))
+
+    def remember(self, value: Any, compute: Callable[[], Any]) -> Any:
+        """`compute()`, once per `value` object in this thread."""
+        memo = self._memo()
+        key = (id(value), ())
+        remembered = memo.get(key)
+        if remembered is not None and remembered[0] is value:
+            return remembered[1]
+        return self._store(memo, key, value, compute())
+
+    def _memo(self) -> dict[tuple[int, tuple[Any, ...]], tuple[Any, Any]]:
+        try:
+            return self._local.memo  # type: ignore[no-any-return]
+        except AttributeError:
+            self._local.memo = {}
+            return self._local.memo  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _store(
+        memo: dict[tuple[int, tuple[Any, ...]], tuple[Any, Any]],
+        key: tuple[int, tuple[Any, ...]],
+        value: Any,
+        result: Any,
+    ) -> Any:
         # Keeping `value` referenced keeps its id from being reused while it is remembered.
         memo[key] = (value, result)
         if len(memo) > _REMEMBERED:
@@ -52,8 +77,33 @@ class _JsonFormat:
         return getattr(self._module, name)
 
 
+def _per_part(method: Callable[[Any, Any], Any], part: str) -> Callable[[Any, Any], Any]:
+    """`method(servicer, request)`, which reads only `request.<part>`, once per part message.
+    A pack process has a single servicer, so it is not part of the key."""
+    memo = _PerThreadMemo(method)
+
+    def shared(servicer: Any, request: Any) -> Any:
+        message = getattr(request, part)
+        return memo.remember(message, lambda: method(servicer, request))
+
+    return shared
+
+
+def _once_per_thread(method: Callable[[Any], None]) -> Callable[[Any], None]:
+    """The runtime settings come from the process environment, which does not change while the pack
+    serves; they live in context variables, so each of the server's threads sets its own once."""
+    done = threading.local()
+
+    def configure(servicer: Any) -> None:
+        if not getattr(done, "configured", False):
+            method(servicer)
+            done.configured = True
+
+    return configure
+
+
 def share_request_conversion() -> None:
-    """Install the shared conversions into pulumi_policy's analyzer (this process only)."""
+    """Install the shared per-request work into pulumi_policy's analyzer (this process only)."""
     from pulumi_policy import policy
 
     if isinstance(policy.json_format, _JsonFormat):
@@ -62,3 +112,7 @@ def share_request_conversion() -> None:
     policy.deserialize_properties = _PerThreadMemo(policy.deserialize_properties)  # type: ignore[assignment]
     # The proxy only reads what it wraps, so the wrapper of a shared value can be shared too.
     policy.unknown_checking_proxy = _PerThreadMemo(policy.unknown_checking_proxy)  # type: ignore[assignment]
+    servicer = policy._PolicyAnalyzerServicer
+    servicer._get_resource_options = _per_part(servicer._get_resource_options, "options")  # type: ignore[method-assign]
+    servicer._get_provider_resource = _per_part(servicer._get_provider_resource, "provider")  # type: ignore[method-assign]
+    servicer._configure_runtime_settings = _once_per_thread(servicer._configure_runtime_settings)  # type: ignore[method-assign]

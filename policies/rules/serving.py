@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from pulumi_policy import PolicyResource
@@ -194,20 +195,62 @@ def _alarm_metrics(alarm: PolicyResource) -> list[tuple[str, str, Any]]:
     return metrics
 
 
-def endpoint_alarm_metrics(ctx: StackCheck, endpoint: PolicyResource) -> set[str]:
-    """Names of the SageMaker metrics that alarms watch for `endpoint`: alarms whose EndpointName
-    dimension comes from the endpoint (a property dependency) or equals its name."""
-    name = str(endpoint.props["name"]) if endpoint.props.get("name") else None
-    watched: set[str] = set()
+@dataclass
+class _AlarmWatch:
+    """The SageMaker metrics the stack's alarms watch, by endpoint: an alarm's metrics count for the
+    endpoints its dimensions or metric queries depend on (by URN), and for the endpoint its literal
+    EndpointName dimension names."""
+
+    by_urn: dict[str, set[str]] = field(default_factory=dict)
+    by_name: dict[str, set[str]] = field(default_factory=dict)
+    unreadable: UnknownValueError | None = None
+    """An alarm whose metrics are unknown at preview: it might watch any endpoint."""
+    unknown_names: list[tuple[frozenset[str], UnknownValueError]] = field(default_factory=list)
+    """Alarms whose EndpointName is unknown at preview, with the URNs they depend on."""
+
+
+def _alarm_watch(ctx: StackCheck) -> _AlarmWatch:
+    watch = _AlarmWatch()
     for alarm in ctx.of_type(METRIC_ALARM):
-        deps = alarm.property_dependencies.get("dimensions", []) + alarm.property_dependencies.get(
-            "metricQueries", []
+        deps = frozenset(
+            dep.urn
+            for prop in ("dimensions", "metricQueries")
+            for dep in alarm.property_dependencies.get(prop, [])
         )
-        for namespace, metric, dimensions in _alarm_metrics(alarm):
+        try:
+            metrics = _alarm_metrics(alarm)
+        except UnknownValueError as exc:
+            watch.unreadable = watch.unreadable or exc
+            continue
+        for namespace, metric, dimensions in metrics:
             if namespace != "AWS/SageMaker":
                 continue
-            if endpoint in deps or (name is not None and str(dimensions.get("EndpointName", "")) == name):
-                watched.add(metric)
+            for urn in deps:
+                watch.by_urn.setdefault(urn, set()).add(metric)
+            try:
+                name = str(dimensions.get("EndpointName", ""))
+            except UnknownValueError as exc:
+                watch.unknown_names.append((deps, exc))
+                continue
+            if name:
+                watch.by_name.setdefault(name, set()).add(metric)
+    return watch
+
+
+def endpoint_alarm_metrics(ctx: StackCheck, endpoint: PolicyResource) -> set[str]:
+    """Names of the SageMaker metrics that alarms watch for `endpoint`: alarms whose EndpointName
+    dimension comes from the endpoint (a property dependency) or equals its name. Raises when an
+    alarm that could watch the endpoint is unknown at preview."""
+    name = str(endpoint.props["name"]) if endpoint.props.get("name") else None
+    watch = ctx.view(_alarm_watch)
+    if watch.unreadable is not None:
+        raise watch.unreadable
+    for deps, unknown in watch.unknown_names:
+        if name is not None and endpoint.urn not in deps:
+            raise unknown
+    watched = set(watch.by_urn.get(endpoint.urn, ()))
+    if name is not None:
+        watched |= watch.by_name.get(name, set())
     return watched
 
 
@@ -279,21 +322,50 @@ def alarm_names_in_rule(rule: str) -> set[str]:
     return {quoted or bare for quoted, bare in _ALARM_STATE_FUNCTION.findall(rule)}
 
 
-def composites_including(ctx: StackCheck, alarm: PolicyResource) -> list[PolicyResource]:
-    """Composite alarms whose rule refers to `alarm`: through a property dependency of `alarmRule`
-    on it (the rule was built from its name output), or by its known name in a literal rule (one
-    without property dependencies). A literal rule that is unknown at preview raises."""
-    names = known_names(alarm) | _known_alarm_name(alarm)
-    found = []
-    for composite in ctx.of_type(COMPOSITE_ALARM):
+@dataclass
+class _CompositeRules:
+    """Which composite alarms include which alarms: through a property dependency of `alarmRule`
+    (by the alarm's URN), or by name in a literal rule (one without property dependencies)."""
+
+    position: dict[str, int] = field(default_factory=dict)
+    by_urn: dict[str, list[PolicyResource]] = field(default_factory=dict)
+    by_name: dict[str, list[PolicyResource]] = field(default_factory=dict)
+    unreadable: UnknownValueError | None = None
+    """A literal rule unknown at preview: it might include any alarm."""
+
+
+def _composite_rules(ctx: StackCheck) -> _CompositeRules:
+    rules = _CompositeRules()
+    for index, composite in enumerate(ctx.of_type(COMPOSITE_ALARM)):
+        rules.position[composite.urn] = index
         deps = composite.property_dependencies.get("alarmRule", [])
-        if any(dep.urn == alarm.urn for dep in deps) or (
-            not deps
-            and "alarmRule" in composite.props
-            and names & alarm_names_in_rule(str(composite.props["alarmRule"]))
-        ):
-            found.append(composite)
-    return found
+        for dep in deps:
+            rules.by_urn.setdefault(dep.urn, []).append(composite)
+        if deps:
+            continue
+        try:
+            if "alarmRule" not in composite.props:
+                continue
+            names = alarm_names_in_rule(str(composite.props["alarmRule"]))
+        except UnknownValueError as exc:
+            rules.unreadable = rules.unreadable or exc
+            continue
+        for name in names:
+            rules.by_name.setdefault(name, []).append(composite)
+    return rules
+
+
+def composites_including(ctx: StackCheck, alarm: PolicyResource) -> list[PolicyResource]:
+    """Composite alarms whose rule refers to `alarm`, in stack order: through a property dependency
+    of `alarmRule` on it (the rule was built from its name output), or by its known name in a
+    literal rule (one without property dependencies). A literal rule that is unknown at preview raises."""
+    rules = ctx.view(_composite_rules)
+    if rules.unreadable is not None:
+        raise rules.unreadable
+    found = {c.urn: c for c in rules.by_urn.get(alarm.urn, ())}
+    for name in known_names(alarm) | _known_alarm_name(alarm):
+        found.update((c.urn, c) for c in rules.by_name.get(name, ()))
+    return sorted(found.values(), key=lambda composite: rules.position[composite.urn])
 
 
 def _known_alarm_name(alarm: PolicyResource) -> set[str]:

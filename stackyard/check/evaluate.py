@@ -7,10 +7,9 @@ Results per rule and subject:
   the pack's rule said so (a violation message starting with `INDETERMINATE_PREFIX`, the stackyard
   catalog's convention) or because `pulumi_policy` stopped the rule on an unknown value (its
   "can't run policy ... during preview" diagnostic, which Pulumi shows as advisory).
-- `not_applicable`: the pack said so through the protocol (`args.not_applicable()`), the policy is
-  disabled by configuration, or the stackyard catalog says the rule does not concern the resource
-  type (`stackyard.policies.catalog.applies_to(rule, resource_type)`). The protocol cannot tell
-  which types a foreign pack's rule looks at, so for foreign packs silence means `pass`.
+- `not_applicable`: the pack said so through the protocol (`args.not_applicable()`; the stackyard
+  catalog's rules do for the resource types they do not check), or the policy is disabled by
+  configuration.
 - `pass`: the rule ran on the subject and reported nothing.
 - `waived`: a `fail` or `indeterminate` result that an unexpired waiver covers.
 
@@ -31,7 +30,16 @@ from typing import Any
 
 from stackyard.check.analyzer import PackWorkers, build_requests, started_packs
 from stackyard.check.inputs import read_input
-from stackyard.check.model import CheckInput, Enforcement, Finding, Framework, Pack, Result, Rule
+from stackyard.check.model import (
+    INDETERMINATE_PREFIX,
+    CheckInput,
+    Enforcement,
+    Finding,
+    Framework,
+    Pack,
+    Result,
+    Rule,
+)
 from stackyard.check.policy_config import (
     PolicyConfig,
     config_hash,
@@ -44,10 +52,7 @@ from stackyard.check.resolve import resolve_unknowns
 from stackyard.check.waivers import WaiverStatus, apply_waivers, load_waivers
 from stackyard.errors import ExitCode
 
-DEFAULT_INDETERMINATE_PREFIX = "indeterminate: "
 _PULUMI_UNKNOWN_DIAGNOSTIC = "can't run policy '"
-
-Applicability = Callable[[str, str], "bool | None"]
 
 
 @dataclass
@@ -102,14 +107,11 @@ def run_check(
     findings: list[Finding] = []
     with started_packs(options.packs, checked) as running:
         # Built while the packs start: the requests are the same for every pack.
-        applies = _catalog_applicability()
         requests, stack_request = build_requests(checked.resources)
         for workers in running:
             workers.connect(checked)
             advance = progress(len(checked.resources), len(running)) if progress else None
-            pack, pack_findings = _run_pack(
-                workers, checked, requests, stack_request, config, applies, advance
-            )
+            pack, pack_findings = _run_pack(workers, checked, requests, stack_request, config, advance)
             packs.append(pack)
             findings.extend(pack_findings)
     statuses = apply_waivers(findings, waivers, options.today or started_at.date())
@@ -131,7 +133,6 @@ def _run_pack(
     requests: list[Any],
     stack_request: Any,
     config: dict[str, PolicyConfig],
-    applies: Applicability | None,
     advance: Callable[[int], None] | None,
 ) -> tuple[Pack, list[Finding]]:
     from google.protobuf import empty_pb2
@@ -146,26 +147,18 @@ def _run_pack(
     pack = Pack(info.name, version, str(process.path), config_hash(effective), tuple(rules))
     resource_rules = [r for r in rules if r.kind == "resource"]
     stack_rules = [r for r in rules if r.kind == "stack"]
-    prefix = _indeterminate_prefix()
     findings: list[Finding] = []
     stack_response = process.analyze_stack(stack_request) if stack_rules else None
     responses = workers.analyze_all(requests, advance) if resource_rules else []
-    silence: dict[tuple[str, str], tuple[Result, str]] = {}
     for resource, response in zip(checked.resources, responses, strict=False):
-        verdicts = _verdicts(response, prefix) if response.diagnostics or response.not_applicable else {}
+        verdicts = _verdicts(response) if response.diagnostics or response.not_applicable else {}
         for rule in resource_rules:
-            verdict = verdicts.get(rule.name)
-            if verdict is None:
-                key = (rule.name, resource.type)
-                if key not in silence:
-                    silence[key] = _silent(rule, resource.type, applies)
-                verdict = silence[key]
-            result, message = verdict
+            result, message = verdicts.get(rule.name) or _silent(rule)
             findings.append(
                 Finding(rule, resource.urn, resource.type, result, message, "", resource.resolutions)
             )
     if stack_response is not None:
-        findings.extend(_stack_findings(stack_response(), stack_rules, checked, prefix))
+        findings.extend(_stack_findings(stack_response(), stack_rules, checked))
     return pack, findings
 
 
@@ -193,13 +186,13 @@ def _rule(policy: Any, pack: str, config: dict[str, PolicyConfig]) -> Rule:
     )
 
 
-def _verdicts(response: Any, prefix: str) -> dict[str, tuple[Result, str]]:
+def _verdicts(response: Any) -> dict[str, tuple[Result, str]]:
     """What a pack said about one resource, per policy that said something."""
     verdicts: dict[str, tuple[Result, str]] = {}
     for na in response.not_applicable:
         verdicts[na.policy_name] = (Result.NOT_APPLICABLE, na.reason)
     for diagnostic in response.diagnostics:
-        result, message = _classify(diagnostic, prefix)
+        result, message = _classify(diagnostic)
         previous = verdicts.get(diagnostic.policyName)
         if previous and previous[0] is Result.FAIL and result is Result.FAIL:
             message = f"{previous[1]}\n{message}"
@@ -209,31 +202,32 @@ def _verdicts(response: Any, prefix: str) -> dict[str, tuple[Result, str]]:
     return verdicts
 
 
-def _classify(diagnostic: Any, prefix: str) -> tuple[Result, str]:
+def _classify(diagnostic: Any) -> tuple[Result, str]:
     message = diagnostic.message
     # pulumi_policy prefixes each violation with the policy's description line.
     if diagnostic.description and message.startswith(diagnostic.description):
         message = message[len(diagnostic.description) :].lstrip("\n")
-    if message.startswith(prefix):
-        return Result.INDETERMINATE, message[len(prefix) :]
+    if message.startswith(INDETERMINATE_PREFIX):
+        return Result.INDETERMINATE, message[len(INDETERMINATE_PREFIX) :]
     if message.startswith(_PULUMI_UNKNOWN_DIAGNOSTIC) and "during preview" in message:
         return Result.INDETERMINATE, message
     return Result.FAIL, message or diagnostic.description
 
 
-def _silent(rule: Rule, resource_type: str, applies: Applicability | None) -> tuple[Result, str]:
-    if rule.enforcement is Enforcement.DISABLED:
-        return Result.NOT_APPLICABLE, "disabled by the policy configuration"
-    if applies is not None and applies(rule.name, resource_type) is False:
-        return Result.NOT_APPLICABLE, f"does not concern {resource_type}"
-    return Result.PASS, ""
+_DISABLED = (Result.NOT_APPLICABLE, "disabled by the policy configuration")
+_PASSED = (Result.PASS, "")
 
 
-def _stack_findings(response: Any, rules: list[Rule], checked: CheckInput, prefix: str) -> list[Finding]:
+def _silent(rule: Rule) -> tuple[Result, str]:
+    """The result of a rule that said nothing about a resource."""
+    return _DISABLED if rule.enforcement is Enforcement.DISABLED else _PASSED
+
+
+def _stack_findings(response: Any, rules: list[Rule], checked: CheckInput) -> list[Finding]:
     types = {r.urn: r.type for r in checked.resources}
     by_rule: dict[str, list[tuple[str, Result, str]]] = {}
     for diagnostic in response.diagnostics:
-        result, message = _classify(diagnostic, prefix)
+        result, message = _classify(diagnostic)
         urn = diagnostic.urn if diagnostic.urn in types else checked.stack_urn
         by_rule.setdefault(diagnostic.policyName, []).append((urn, result, message))
     not_applicable = {na.policy_name: na.reason for na in response.not_applicable}
@@ -250,22 +244,6 @@ def _stack_findings(response: Any, rules: list[Rule], checked: CheckInput, prefi
         if not reported:
             findings.append(Finding(rule, checked.stack_urn, stack_type, Result.PASS, ""))
     return findings
-
-
-def _catalog_applicability() -> Applicability | None:
-    try:
-        from stackyard.policies import catalog
-    except ImportError:
-        return None
-    return getattr(catalog, "applies_to", None)
-
-
-def _indeterminate_prefix() -> str:
-    try:
-        from stackyard.policies.catalog import INDETERMINATE_PREFIX
-    except ImportError:
-        return DEFAULT_INDETERMINATE_PREFIX
-    return str(INDETERMINATE_PREFIX)
 
 
 def git_commit(directory: Path) -> str | None:
