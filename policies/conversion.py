@@ -21,48 +21,35 @@ policy, so the memo holds a whole stack's resources (their messages stay alive i
 
 
 class _PerThreadMemo:
-    """Remembers results of `convert` by the identity of its argument, per thread."""
+    """Remembers `convert(value, *args)` by the identity of `value`, per thread. `args` are passed
+    on but are not part of the key: pulumi_policy calls the conversions with the value alone, and
+    the analyzer's methods pass their (single) servicer.
+
+    Called hundreds of thousands of times in a large check, so kept lean: the analyzer asks about
+    one request once per rule in a row, which the last-result slot answers without hashing."""
 
     def __init__(self, convert: Callable[..., Any]) -> None:
         self._convert = convert
         self._local = threading.local()
 
     def __call__(self, value: Any, *args: Any) -> Any:
-        # Called hundreds of thousands of times per large check: kept free of closures.
-        memo = self._memo()
-        key = (id(value), args)
-        remembered = memo.get(key)
-        if remembered is not None and remembered[0] is value:
-            return remembered[1]
-        return self._store(memo, key, value, self._convert(value, *args))
-
-    def remember(self, value: Any, compute: Callable[[], Any]) -> Any:
-        """`compute()`, once per `value` object in this thread."""
-        memo = self._memo()
-        key = (id(value), ())
-        remembered = memo.get(key)
-        if remembered is not None and remembered[0] is value:
-            return remembered[1]
-        return self._store(memo, key, value, compute())
-
-    def _memo(self) -> dict[tuple[int, tuple[Any, ...]], tuple[Any, Any]]:
+        local = self._local
         try:
-            return self._local.memo  # type: ignore[no-any-return]
+            if local.value is value:
+                return local.result
+            memo: dict[int, tuple[Any, Any]] = local.memo
         except AttributeError:
-            self._local.memo = {}
-            return self._local.memo  # type: ignore[no-any-return]
-
-    @staticmethod
-    def _store(
-        memo: dict[tuple[int, tuple[Any, ...]], tuple[Any, Any]],
-        key: tuple[int, tuple[Any, ...]],
-        value: Any,
-        result: Any,
-    ) -> Any:
-        # Keeping `value` referenced keeps its id from being reused while it is remembered.
-        memo[key] = (value, result)
-        if len(memo) > _REMEMBERED:
-            del memo[next(iter(memo))]
+            memo = local.memo = {}
+        remembered = memo.get(id(value))
+        if remembered is not None and remembered[0] is value:
+            result = remembered[1]
+        else:
+            result = self._convert(value, *args)
+            # Keeping `value` referenced keeps its id from being reused while it is remembered.
+            memo[id(value)] = (value, result)
+            if len(memo) > _REMEMBERED:
+                del memo[next(iter(memo))]
+        local.value, local.result = value, result
         return result
 
 
@@ -77,14 +64,12 @@ class _JsonFormat:
         return getattr(self._module, name)
 
 
-def _per_part(method: Callable[[Any, Any], Any], part: str) -> Callable[[Any, Any], Any]:
-    """`method(servicer, request)`, which reads only `request.<part>`, once per part message.
-    A pack process has a single servicer, so it is not part of the key."""
-    memo = _PerThreadMemo(method)
+def _per_request(method: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """`method(servicer, request)` once per request message."""
+    memo = _PerThreadMemo(lambda request, servicer: method(servicer, request))
 
     def shared(servicer: Any, request: Any) -> Any:
-        message = getattr(request, part)
-        return memo.remember(message, lambda: method(servicer, request))
+        return memo(request, servicer)
 
     return shared
 
@@ -113,6 +98,6 @@ def share_request_conversion() -> None:
     # The proxy only reads what it wraps, so the wrapper of a shared value can be shared too.
     policy.unknown_checking_proxy = _PerThreadMemo(policy.unknown_checking_proxy)  # type: ignore[assignment]
     servicer = policy._PolicyAnalyzerServicer
-    servicer._get_resource_options = _per_part(servicer._get_resource_options, "options")  # type: ignore[method-assign]
-    servicer._get_provider_resource = _per_part(servicer._get_provider_resource, "provider")  # type: ignore[method-assign]
+    servicer._get_resource_options = _per_request(servicer._get_resource_options)  # type: ignore[method-assign]
+    servicer._get_provider_resource = _per_request(servicer._get_provider_resource)  # type: ignore[method-assign]
     servicer._configure_runtime_settings = _once_per_thread(servicer._configure_runtime_settings)  # type: ignore[method-assign]

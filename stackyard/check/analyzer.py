@@ -17,7 +17,9 @@ import select
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -134,29 +136,32 @@ class PackProcess:
             if e.code() != grpc.StatusCode.UNIMPLEMENTED:
                 raise UserError(f"{self.path}: ConfigureStack failed: {e.details()}") from e
 
-    def analyze_all(
-        self, requests: Sequence[Any], progress: Callable[[int], None] | None = None
-    ) -> list[Any]:
-        """Send the `Analyze` requests pipelined; the responses come back in their order."""
+    def analyze(
+        self,
+        next_request: Callable[[], tuple[int, Any] | None],
+        responses: list[Any],
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Send `Analyze` requests, pipelined, while `next_request` gives one (with its index);
+        each response goes to its index in `responses`."""
         import grpc
 
-        responses: list[Any] = [None] * len(requests)
-        pending: dict[int, Any] = {}
+        pending: deque[tuple[int, Any]] = deque()
         try:
-            for index, request in enumerate(requests):
-                pending[index] = self._stub.Analyze.future(request)
-                if len(pending) >= IN_FLIGHT:
-                    first = min(pending)
-                    responses[first] = pending.pop(first).result()
-                    if progress:
-                        progress(1)
-            for index in sorted(pending):
-                responses[index] = pending.pop(index).result()
+            while True:
+                job = next_request() if len(pending) < IN_FLIGHT else None
+                if job is not None:
+                    index, request = job
+                    pending.append((index, self._stub.Analyze.future(request)))
+                    continue
+                if not pending:
+                    return
+                index, future = pending.popleft()
+                responses[index] = future.result()
                 if progress:
                     progress(1)
         except grpc.RpcError as e:
             raise UserError(f"{self.path}: Analyze failed: {e.details()}\n{self.stderr_tail()}") from e
-        return responses
 
     def analyze_stack(self, request: Any) -> Callable[[], Any]:
         """Send `AnalyzeStack` now; the returned function waits for the response. The stack
@@ -223,14 +228,24 @@ class PackWorkers:
     def analyze_all(
         self, requests: Sequence[Any], progress: Callable[[int], None] | None = None
     ) -> list[Any]:
+        """Every `Analyze` request, answered in order. The processes take requests from one queue as
+        they have room, so one that is also running the stack analysis takes fewer."""
+        responses: list[Any] = [None] * len(requests)
+        queue = iter(enumerate(requests))
+        lock = threading.Lock()
+
+        def next_request() -> tuple[int, Any] | None:
+            with lock:
+                return next(queue, None)
+
         if len(self.processes) == 1:
-            return self.main.analyze_all(requests, progress)
-        size = -(-len(requests) // len(self.processes))
-        shares = [requests[i : i + size] for i in range(0, len(requests), size)]
-        with ThreadPoolExecutor(len(shares)) as pool:
-            jobs = zip(self.processes, shares, strict=False)
-            parts = list(pool.map(lambda job: job[0].analyze_all(job[1], progress), jobs))
-        return [response for part in parts for response in part]
+            self.main.analyze(next_request, responses, progress)
+            return responses
+        with ThreadPoolExecutor(len(self.processes)) as pool:
+            jobs = [pool.submit(p.analyze, next_request, responses, progress) for p in self.processes]
+            for job in jobs:
+                job.result()
+        return responses
 
 
 @contextlib.contextmanager

@@ -23,8 +23,17 @@ def test_same_message_is_converted_once_and_others_are_not_confused() -> None:
 
     assert memo(first) is memo(first)
     assert memo(second)["converted"] == {"bucket": "a"}
-    assert memo(first, True)["args"] == (True,)
-    assert calls == [first, second, first]
+    # Back to the first message after another one: still the first conversion.
+    assert memo(first)["args"] == ()
+    assert calls == [first, second]
+
+
+def test_extra_arguments_reach_the_conversion_but_do_not_key_it() -> None:
+    """The analyzer's methods pass their servicer along; one message still converts once."""
+    memo = _PerThreadMemo(lambda message, servicer: (message, servicer))
+    message, servicer = struct_pb2.Struct(), object()
+    assert memo(message, servicer) == (message, servicer)
+    assert memo(message, servicer) is memo(message, servicer)
 
 
 def test_each_thread_keeps_its_own_memo() -> None:
