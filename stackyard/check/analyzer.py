@@ -163,22 +163,9 @@ class PackProcess:
         except grpc.RpcError as e:
             raise UserError(f"{self.path}: Analyze failed: {e.details()}\n{self.stderr_tail()}") from e
 
-    def analyze_stack(self, request: Any) -> Callable[[], Any]:
-        """Send `AnalyzeStack` now; the returned function waits for the response. The stack
-        analysis then runs in the pack while this process sends the per-resource requests."""
-        import grpc
-
-        future = self._stub.AnalyzeStack.future(request)
-
-        def result() -> Any:
-            try:
-                return future.result()
-            except grpc.RpcError as e:
-                raise UserError(
-                    f"{self.path}: AnalyzeStack failed: {e.details()}\n{self.stderr_tail()}"
-                ) from e
-
-        return result
+    def analyze_stack(self, request: Any) -> StackAnalysis:
+        """Send `AnalyzeStack` now; it runs in the pack while this process sends other requests."""
+        return StackAnalysis(self, self._stub.AnalyzeStack.future(request))
 
     def close(self) -> None:
         if self._channel is not None:
@@ -193,6 +180,27 @@ class PackProcess:
         if self._process.stdout:
             self._process.stdout.close()
         self._stderr.close()
+
+
+class StackAnalysis:
+    """An `AnalyzeStack` call under way."""
+
+    def __init__(self, process: PackProcess, future: Any) -> None:
+        self._process, self._future = process, future
+
+    def wait(self) -> None:
+        """Until the pack has answered (or failed: `result` reports that)."""
+        self._future.exception()
+
+    def result(self) -> Any:
+        import grpc
+
+        try:
+            return self._future.result()
+        except grpc.RpcError as e:
+            raise UserError(
+                f"{self._process.path}: AnalyzeStack failed: {e.details()}\n{self._process.stderr_tail()}"
+            ) from e
 
 
 RESOURCES_PER_WORKER = 400
@@ -226,10 +234,17 @@ class PackWorkers:
         return answers[0]
 
     def analyze_all(
-        self, requests: Sequence[Any], progress: Callable[[int], None] | None = None
-    ) -> list[Any]:
-        """Every `Analyze` request, answered in order. The processes take requests from one queue as
-        they have room, so one that is also running the stack analysis takes fewer."""
+        self,
+        requests: Sequence[Any],
+        stack_request: Any | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> tuple[list[Any], StackAnalysis | None]:
+        """Every `Analyze` request, answered in order, and the `AnalyzeStack` call when there is one.
+
+        The processes take `Analyze` requests from one queue as they have room. The first process
+        runs the stack analysis, and while it does, it takes none when others can: a process busy
+        with the stack would answer them late and finish last."""
+        stack = self.main.analyze_stack(stack_request) if stack_request is not None else None
         responses: list[Any] = [None] * len(requests)
         queue = iter(enumerate(requests))
         lock = threading.Lock()
@@ -238,14 +253,18 @@ class PackWorkers:
             with lock:
                 return next(queue, None)
 
+        def serve(process: PackProcess) -> None:
+            if stack is not None and process is self.main and len(self.processes) > 1:
+                stack.wait()
+            process.analyze(next_request, responses, progress)
+
         if len(self.processes) == 1:
-            self.main.analyze(next_request, responses, progress)
-            return responses
+            serve(self.main)
+            return responses, stack
         with ThreadPoolExecutor(len(self.processes)) as pool:
-            jobs = [pool.submit(p.analyze, next_request, responses, progress) for p in self.processes]
-            for job in jobs:
+            for job in [pool.submit(serve, process) for process in self.processes]:
                 job.result()
-        return responses
+        return responses, stack
 
 
 @contextlib.contextmanager

@@ -148,8 +148,9 @@ def _run_pack(
     resource_rules = [r for r in rules if r.kind == "resource"]
     stack_rules = [r for r in rules if r.kind == "stack"]
     findings: list[Finding] = []
-    stack_response = process.analyze_stack(stack_request) if stack_rules else None
-    responses = workers.analyze_all(requests, advance) if resource_rules else []
+    responses, stack = workers.analyze_all(
+        requests if resource_rules else [], stack_request if stack_rules else None, advance
+    )
     for resource, response in zip(checked.resources, responses, strict=False):
         verdicts = _verdicts(response) if response.diagnostics or response.not_applicable else {}
         for rule in resource_rules:
@@ -157,8 +158,8 @@ def _run_pack(
             findings.append(
                 Finding(rule, resource.urn, resource.type, result, message, "", resource.resolutions)
             )
-    if stack_response is not None:
-        findings.extend(_stack_findings(stack_response(), stack_rules, checked))
+    if stack is not None:
+        findings.extend(_stack_findings(stack.result(), stack_rules, checked))
     return pack, findings
 
 

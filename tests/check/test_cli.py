@@ -96,3 +96,19 @@ def test_missing_and_unreadable_inputs_exit_2(run_cli: Cli, tmp_path: Path) -> N
 
 def test_the_default_pack_is_the_catalog() -> None:
     assert default_pack().resolve() == (REPO / "policies").resolve()
+
+
+@pytest.mark.parametrize(
+    ("crash", "message"),
+    [
+        ("resource", "Analyze failed: Exception calling application: bucket rule crashed"),
+        ("stack", "AnalyzeStack failed: Exception calling application: stack rule crashed"),
+    ],
+)
+def test_a_pack_that_crashes_is_reported_and_exits_2(
+    run_cli: Cli, plan: Path, monkeypatch: pytest.MonkeyPatch, crash: str, message: str
+) -> None:
+    monkeypatch.setenv("BROKEN_PACK_CRASH", crash)
+    result = run_cli(plan, "--pack", FIXTURES / "broken_pack")
+    assert result.exit_code == 2
+    assert result.output.startswith(f"{FIXTURES / 'broken_pack'}: {message}\n")
