@@ -44,17 +44,22 @@ def main() -> None:
     from pulumi_policy import EnforcementLevel, PolicyPack
 
     catalog = _load_catalog()
-    importlib.import_module("stackyard.policies.conversion").share_request_conversion()
-    PolicyPack(
-        name=catalog.PACK_NAME,
-        policies=catalog.policies(),
-        enforcement_level=EnforcementLevel.ADVISORY,
-        description="stackyard compliance rules for MLOps stacks: residency, encryption, network, identity, "
-        "tagging, data protection, serving reliability, GPU cost and Kubernetes workloads.",
-        display_name="stackyard",
-        provider="aws",
-        tags=["mlops", "aws", "kubernetes", "compliance"],
-    )
+    from stackyard.memory import young_collections_only
+    from stackyard.policies.conversion import share_request_conversion
+
+    share_request_conversion()
+    # The pack serves one preview or check and keeps what it converts (see stackyard.memory).
+    with young_collections_only():
+        PolicyPack(
+            name=catalog.PACK_NAME,
+            policies=catalog.policies(),
+            enforcement_level=EnforcementLevel.ADVISORY,
+            description="stackyard compliance rules for MLOps stacks: residency, encryption, network, "
+            "identity, tagging, data protection, serving reliability, GPU cost and Kubernetes workloads.",
+            display_name="stackyard",
+            provider="aws",
+            tags=["mlops", "aws", "kubernetes", "compliance"],
+        )
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import os
 import runpy
 import sys
@@ -25,6 +24,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from stackyard.errors import UserError
+from stackyard.memory import young_collections_only
 from stackyard.plan.monitor import PlanMocks, PlanMonitor, Registration, UnansweredInvoke
 from stackyard.plan.project import StackConfig, choose_stack, load_project, load_stack_config
 
@@ -71,24 +71,6 @@ def run_program(
         return monitor.registrations
     finally:
         _close(loop)
-
-
-@contextlib.contextmanager
-def young_collections_only() -> Iterator[None]:
-    """No full (generation 2) garbage collections while a program runs.
-
-    Each full collection walks every object alive: the SDK's, pulumi-aws's classes and the
-    program's resources, outputs and futures. They grow with the plan, so automatic full
-    collections cost about a third of a 2,000-resource plan (13 collections, 3 s). The young
-    generations are still collected, which is where the run's short-lived garbage (futures,
-    tasks) dies; what survives them is mostly what the plan keeps until it is written anyway.
-    """
-    thresholds = gc.get_threshold()
-    gc.set_threshold(thresholds[0], thresholds[1], 1_000_000_000)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
 
 
 def _close(loop: asyncio.AbstractEventLoop) -> None:

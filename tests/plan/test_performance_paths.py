@@ -9,7 +9,8 @@ import sys
 
 import pulumi
 
-from stackyard.plan.engine import run_program, young_collections_only
+from stackyard.memory import young_collections_only
+from stackyard.plan.engine import run_program
 
 
 def test_full_collections_are_paused_only_while_a_program_runs() -> None:
@@ -34,6 +35,20 @@ def test_thresholds_come_back_when_the_program_fails() -> None:
     except RuntimeError:
         pass
     assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+def test_nested_runs_keep_the_outer_settings_until_the_outer_ends() -> None:
+    before = gc.get_threshold()
+    with young_collections_only():
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        with young_collections_only():
+            pass
+        assert gc.get_threshold()[2] > 10**6
+        assert gc.get_freeze_count() == frozen
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
 
 
 def test_console_script_flushes_output_and_keeps_the_exit_code() -> None:
