@@ -17,7 +17,8 @@ message ``can't run policy '<id>' from policy pack '<pack>@v<version>' during pr
 collect the unknown ones, report the real violations, then raise one `Indeterminate` listing each
 unknown resource on its own line as ``indeterminate: <reason> [<urn>]``.
 
-Another tool detects an indeterminate result with `parse_indeterminate(message)`: a diagnostic is
+Another tool detects an indeterminate result with `parse_indeterminate(message)`
+(`stackyard.check.indeterminate`, where the convention is defined): a diagnostic is
 indeterminate when a line of its message (after Pulumi's lead-in) starts with
 `INDETERMINATE_PREFIX`, or when it is Pulumi's own ``can't run policy ... during preview`` notice
 for a pack that does not use the prefix. Real violations use `report_violation` and never start
@@ -48,7 +49,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
-from stackyard.check.model import INDETERMINATE_PREFIX
+from stackyard.check.indeterminate import INDETERMINATE_PREFIX, IndeterminateItem
 from stackyard.policies import helpers
 from stackyard.policies.settings import SETTINGS, Setting
 
@@ -91,33 +92,6 @@ class Indeterminate(UnknownValueError):
 
     def __str__(self) -> str:
         return self.message
-
-
-@dataclass(frozen=True)
-class IndeterminateItem:
-    reason: str
-    urn: str | None = None
-
-
-_PULUMI_UNKNOWN_LEAD_IN = re.compile(r"^can't run policy '[^']*' from policy pack '[^']*' during preview: ")
-
-
-def parse_indeterminate(message: str) -> list[IndeterminateItem]:
-    """The indeterminate results a diagnostic message carries; empty when it is a real violation."""
-    items: list[IndeterminateItem] = []
-    lead_in = _PULUMI_UNKNOWN_LEAD_IN.match(message)
-    body = message[lead_in.end() :] if lead_in else message
-    for line in body.splitlines():
-        if not line.startswith(INDETERMINATE_PREFIX):
-            continue
-        text = line[len(INDETERMINATE_PREFIX) :]
-        urn = None
-        if text.endswith("]") and " [urn:pulumi:" in text:
-            text, _, urn = text[:-1].rpartition(" [")
-        items.append(IndeterminateItem(text, urn))
-    if lead_in and not items:
-        items.append(IndeterminateItem(body))
-    return items
 
 
 # --- reading properties ---

@@ -4,9 +4,9 @@ Results per rule and subject:
 
 - `fail`: the pack reported a violation (its enforcement level comes from the pack and config).
 - `indeterminate`: the rule could not decide because a value is unknown at preview, either because
-  the pack's rule said so (a violation message starting with `INDETERMINATE_PREFIX`, the stackyard
-  catalog's convention) or because `pulumi_policy` stopped the rule on an unknown value (its
-  "can't run policy ... during preview" diagnostic, which Pulumi shows as advisory).
+  the pack's rule said so or because `pulumi_policy` stopped the rule on an unknown value (its
+  "can't run policy ... during preview" diagnostic, which Pulumi shows as advisory); see
+  `stackyard.check.indeterminate`. The message is the reason alone, without Pulumi's lead-in.
 - `not_applicable`: the pack said so through the protocol (`args.not_applicable()`; the stackyard
   catalog's rules do for the resource types they do not check), or the policy is disabled by
   configuration.
@@ -14,8 +14,8 @@ Results per rule and subject:
 - `waived`: a `fail` or `indeterminate` result that an unexpired waiver covers.
 
 Resource policies produce one result per resource. Stack policies produce a result for each
-resource they report against (a violation without a URN is the stack's, at its root URN), and a
-single `pass` for the stack when they report nothing.
+resource they report against, or that their indeterminate message names (a violation without a
+URN is the stack's, at its root URN), and a single `pass` for the stack when they report nothing.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from stackyard.check.analyzer import PackWorkers, build_requests, started_packs
+from stackyard.check.indeterminate import parse_indeterminate
 from stackyard.check.inputs import read_input
 from stackyard.check.model import (
-    INDETERMINATE_PREFIX,
     CheckInput,
     Enforcement,
     Finding,
@@ -51,8 +51,6 @@ from stackyard.check.policy_config import (
 from stackyard.check.resolve import resolve_unknowns
 from stackyard.check.waivers import WaiverStatus, apply_waivers, load_waivers
 from stackyard.errors import ExitCode
-
-_PULUMI_UNKNOWN_DIAGNOSTIC = "can't run policy '"
 
 
 @dataclass
@@ -193,7 +191,8 @@ def _verdicts(response: Any) -> dict[str, tuple[Result, str]]:
     for na in response.not_applicable:
         verdicts[na.policy_name] = (Result.NOT_APPLICABLE, na.reason)
     for diagnostic in response.diagnostics:
-        result, message = _classify(diagnostic)
+        results = _classify(diagnostic)
+        result, message = results[0].result, "\n".join(r.message for r in results)
         previous = verdicts.get(diagnostic.policyName)
         if previous and previous[0] is Result.FAIL and result is Result.FAIL:
             message = f"{previous[1]}\n{message}"
@@ -203,16 +202,25 @@ def _verdicts(response: Any) -> dict[str, tuple[Result, str]]:
     return verdicts
 
 
-def _classify(diagnostic: Any) -> tuple[Result, str]:
+@dataclass(frozen=True)
+class _Reported:
+    result: Result
+    message: str
+    urn: str | None = None
+    """The resource a stack rule's result is about, when the message names it."""
+
+
+def _classify(diagnostic: Any) -> list[_Reported]:
+    """What a diagnostic reports: a failure, or one indeterminate result per unknown it names
+    (`stackyard.check.indeterminate`; a stack rule names each resource's URN)."""
     message = diagnostic.message
     # pulumi_policy prefixes each violation with the policy's description line.
     if diagnostic.description and message.startswith(diagnostic.description):
         message = message[len(diagnostic.description) :].lstrip("\n")
-    if message.startswith(INDETERMINATE_PREFIX):
-        return Result.INDETERMINATE, message[len(INDETERMINATE_PREFIX) :]
-    if message.startswith(_PULUMI_UNKNOWN_DIAGNOSTIC) and "during preview" in message:
-        return Result.INDETERMINATE, message
-    return Result.FAIL, message or diagnostic.description
+    unknowns = parse_indeterminate(message)
+    if unknowns:
+        return [_Reported(Result.INDETERMINATE, item.reason, item.urn) for item in unknowns]
+    return [_Reported(Result.FAIL, message or diagnostic.description)]
 
 
 _DISABLED = (Result.NOT_APPLICABLE, "disabled by the policy configuration")
@@ -228,9 +236,13 @@ def _stack_findings(response: Any, rules: list[Rule], checked: CheckInput) -> li
     types = {r.urn: r.type for r in checked.resources}
     by_rule: dict[str, list[tuple[str, Result, str]]] = {}
     for diagnostic in response.diagnostics:
-        result, message = _classify(diagnostic)
-        urn = diagnostic.urn if diagnostic.urn in types else checked.stack_urn
-        by_rule.setdefault(diagnostic.policyName, []).append((urn, result, message))
+        for reported in _classify(diagnostic):
+            # A result belongs to the resource it names, else to the diagnostic's, else the stack's.
+            urn = next(
+                (u for u in (reported.urn, diagnostic.urn) if u in types),
+                checked.stack_urn,
+            )
+            by_rule.setdefault(diagnostic.policyName, []).append((urn, reported.result, reported.message))
     not_applicable = {na.policy_name: na.reason for na in response.not_applicable}
     findings = []
     for rule in rules:

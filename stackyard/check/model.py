@@ -21,10 +21,6 @@ SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 SECRET_PLACEHOLDER = "[secret]"
 """What `pulumi preview --json` and stackyard plans show instead of a secret value."""
 
-INDETERMINATE_PREFIX = "indeterminate: "
-"""Start of a violation message by which a pack says a rule could not decide because a value is
-unknown at preview (the stackyard catalog's convention; `stackyard check` reads it from any pack)."""
-
 
 class Result(StrEnum):
     PASS = "pass"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -170,3 +171,37 @@ def test_a_pack_with_its_own_virtualenv_runs_in_it(tmp_path: Path) -> None:
     (tmp_path / "venv" / "bin" / "python").symlink_to(sys.executable)
     assert interpreter(tmp_path, manifest) == str(tmp_path / "venv" / "bin" / "python")
     assert interpreter(tmp_path, {"runtime": "python"}) == sys.executable
+
+
+def test_a_stack_rule_gets_a_result_per_resource_it_names(tmp_path: Path) -> None:
+    """A stack rule that cannot decide some resources names each one; each gets its own result
+    (so a waiver can cover it by its URN), with the reason alone as the message."""
+    from tests.check.checkdocs import BUCKET, FIXTURES, UNKNOWN, PlanBuilder
+
+    plan = PlanBuilder()
+    plan.add(BUCKET, "owned", {"tags": {"owner": "ml"}})
+    plan.add(BUCKET, "orphan", {"tags": {}})
+    computed = plan.add(BUCKET, "computed", {"tags": UNKNOWN})
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(
+        "waivers:\n"
+        "  - rule: SY-TAG-903\n"
+        "    resources: '*::computed'\n"
+        "    reason: tags come from the account's tag policy\n"
+        "    approver: sec@example.com\n"
+        "    ticket: SEC-9\n"
+        "    expires: 2027-01-31\n"
+    )
+    run = run_check(
+        CheckOptions(
+            plan.write(tmp_path / "plan.json"),
+            [FIXTURES / "stack_rule_pack"],
+            waivers=waivers,
+            today=dt.date(2026, 12, 1),
+        )
+    )
+    assert [(f.urn.rsplit("::", 1)[-1], f.result, f.message) for f in run.findings] == [
+        ("orphan", Result.FAIL, "bucket has no owner tag"),
+        ("computed", Result.WAIVED, "the tags are unknown at preview"),
+    ]
+    assert run.findings[1].urn == computed

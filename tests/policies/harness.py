@@ -21,7 +21,8 @@ from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
-from stackyard.policies.catalog import IndeterminateItem, get_rule, parse_indeterminate
+from stackyard.check.indeterminate import IndeterminateItem, parse_indeterminate
+from stackyard.policies.catalog import get_rule
 
 UNKNOWN = UNKNOWN_STRING_VALUE
 """What the engine sends for a value that is unknown at preview."""

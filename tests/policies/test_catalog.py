@@ -11,13 +11,10 @@ from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 from stackyard.policies.catalog import (
     FRAMEWORK_NAMES,
     GROUPS,
-    INDETERMINATE_PREFIX,
-    IndeterminateItem,
     all_rules,
     effective_config,
     get_rule,
     pack_config_schema,
-    parse_indeterminate,
     policies,
 )
 from stackyard.policies.presets import PRESET_NAMES, build_preset, load_preset, preset_path, render_preset
@@ -123,24 +120,3 @@ def test_preset_contents() -> None:
     assert gdpr["SY-COST-001"]["enforcementLevel"] == "advisory"
     with pytest.raises(KeyError, match="no preset 'lax'"):
         load_preset("lax")
-
-
-def test_parse_indeterminate_reads_pulumi_and_stack_messages() -> None:
-    resource_message = (
-        "can't run policy 'SY-ENC-011' from policy pack 'stackyard@v0.1.0' during preview: "
-        f"{INDETERMINATE_PREFIX}string value at .kmsMasterKeyId can't be known during preview"
-    )
-    assert parse_indeterminate(resource_message) == [
-        IndeterminateItem("string value at .kmsMasterKeyId can't be known during preview")
-    ]
-    urn = "urn:pulumi:dev::p::aws:s3/bucket:Bucket::data"
-    stack_message = f"{INDETERMINATE_PREFIX}policy unknown [{urn}]\n{INDETERMINATE_PREFIX}other [{urn}2]"
-    assert parse_indeterminate(stack_message) == [
-        IndeterminateItem("policy unknown", urn),
-        IndeterminateItem("other", urn + "2"),
-    ]
-    other_pack = (
-        "can't run policy 'x' from policy pack 'theirs@v1' during preview: string value at .a can't be known"
-    )
-    assert parse_indeterminate(other_pack) == [IndeterminateItem("string value at .a can't be known")]
-    assert parse_indeterminate("S3 buckets are encrypted.\nbucket has no encryption") == []

@@ -16,7 +16,8 @@ import pytest
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from stackyard.policies.catalog import INDETERMINATE_PREFIX, all_rules, parse_indeterminate
+from stackyard.check.indeterminate import INDETERMINATE_PREFIX, parse_indeterminate
+from stackyard.policies.catalog import all_rules
 from tests.policies.harness import UNKNOWN
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
