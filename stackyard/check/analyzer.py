@@ -77,15 +77,23 @@ class PackProcess:
         )
         self._channel: Any = None
         self._stub: Any = None
+        self._analyze: Any = None
 
     def connect(self) -> None:
         """Wait for the port the pack prints, and open the channel."""
         import grpc
-        from pulumi.runtime.proto import analyzer_pb2_grpc
+        from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
         port = self._read_port()
         self._channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_CHANNEL_OPTIONS)
         self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+        # `Analyze` answers stay bytes: most are byte-for-byte repeats (the same rules not
+        # applicable to every resource of a type), which the caller then parses once.
+        self._analyze = self._channel.unary_unary(
+            "/pulumirpc.Analyzer/Analyze",
+            request_serializer=analyzer_pb2.AnalyzeRequest.SerializeToString,
+            response_deserializer=None,
+        )
 
     def _read_port(self) -> int:
         assert self._process.stdout is not None
@@ -143,7 +151,7 @@ class PackProcess:
         progress: Callable[[int], None] | None = None,
     ) -> None:
         """Send `Analyze` requests, pipelined, while `next_request` gives one (with its index);
-        each response goes to its index in `responses`."""
+        each response (a serialized `AnalyzeResponse`) goes to its index in `responses`."""
         import grpc
 
         pending: deque[tuple[int, Any]] = deque()
@@ -152,7 +160,7 @@ class PackProcess:
                 job = next_request() if len(pending) < IN_FLIGHT else None
                 if job is not None:
                     index, request = job
-                    pending.append((index, self._stub.Analyze.future(request)))
+                    pending.append((index, self._analyze.future(request)))
                     continue
                 if not pending:
                     return
@@ -239,7 +247,8 @@ class PackWorkers:
         stack_request: Any | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> tuple[list[Any], StackAnalysis | None]:
-        """Every `Analyze` request, answered in order, and the `AnalyzeStack` call when there is one.
+        """Every `Analyze` request, answered in order (serialized `AnalyzeResponse`s), and the
+        `AnalyzeStack` call when there is one.
 
         The processes take `Analyze` requests from one queue as they have room. The first process
         runs the stack analysis, and while it does, it takes none when others can: a process busy

@@ -134,6 +134,7 @@ def _run_pack(
     advance: Callable[[int], None] | None,
 ) -> tuple[Pack, list[Finding]]:
     from google.protobuf import empty_pb2
+    from pulumi.runtime.proto import analyzer_pb2
 
     process = workers.main
     info = process.call("GetAnalyzerInfo", empty_pb2.Empty())
@@ -149,8 +150,12 @@ def _run_pack(
     responses, stack = workers.analyze_all(
         requests if resource_rules else [], stack_request if stack_rules else None, advance
     )
+    answers: dict[bytes, dict[str, tuple[Result, str]]] = {}
     for resource, response in zip(checked.resources, responses, strict=False):
-        verdicts = _verdicts(response) if response.diagnostics or response.not_applicable else {}
+        # Resources of one type mostly get the same answer, byte for byte: read each answer once.
+        verdicts = answers.get(response)
+        if verdicts is None:
+            verdicts = answers[response] = _verdicts(analyzer_pb2.AnalyzeResponse.FromString(response))
         for rule in resource_rules:
             result, message = verdicts.get(rule.name) or _silent(rule)
             findings.append(
@@ -251,10 +256,10 @@ def _stack_findings(response: Any, rules: list[Rule], checked: CheckInput) -> li
             reason = not_applicable.get(rule.name) or "disabled by the policy configuration"
             findings.append(Finding(rule, checked.stack_urn, stack_type, Result.NOT_APPLICABLE, reason))
             continue
-        reported = by_rule.get(rule.name, [])
-        for urn, result, message in reported:
+        of_rule = by_rule.get(rule.name, [])
+        for urn, result, message in of_rule:
             findings.append(Finding(rule, urn, types.get(urn, stack_type), result, message))
-        if not reported:
+        if not of_rule:
             findings.append(Finding(rule, checked.stack_urn, stack_type, Result.PASS, ""))
     return findings
 
