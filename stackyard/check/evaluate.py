@@ -100,11 +100,12 @@ def run_check(
     # Everything the user wrote is read before a pack starts, so bad input fails fast.
     waivers = load_waivers(options.waivers)
     config = load_config_file(options.config)
-    checked = resolve_unknowns(read_input(options.input_path, options.stack))
+    read = read_input(options.input_path, options.stack)
     packs: list[Pack] = []
     findings: list[Finding] = []
-    with started_packs(options.packs, checked) as running:
-        # Built while the packs start: the requests are the same for every pack.
+    with started_packs(options.packs, read) as running:
+        # Done while the packs start: the requests are the same for every pack.
+        checked = resolve_unknowns(read)
         requests, stack_request = build_requests(checked.resources)
         for workers in running:
             workers.connect(checked)
