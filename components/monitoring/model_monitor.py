@@ -3,10 +3,14 @@ plain values (the resources are made by `Monitoring`)."""
 
 from __future__ import annotations
 
+import importlib.util
+import json
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from stackyard.components.iam import policy_document
+from stackyard.spec.aws import ecr_hostname
 
 PROCESSING_INPUT = "/opt/ml/processing/input/endpoint"
 PROCESSING_OUTPUT = "/opt/ml/processing/output"
@@ -15,11 +19,31 @@ ANALYZER_REPOSITORY = "sagemaker-model-monitor-analyzer"
 
 @cache
 def analyzer_image(region: str) -> str:
-    """The Model Monitor analyzer image for `region`, as the sagemaker SDK resolves it (its account
-    differs per region). Imported lazily: the SDK takes over a second to import."""
-    from sagemaker.core import image_uris
+    """The Model Monitor analyzer image for `region`: the registry account the sagemaker SDK's
+    image config lists for the region, and its repository.
 
-    return str(image_uris.retrieve("model-monitor", region))
+    The config (`sagemaker/core/image_uri_config/model-monitor.json`) is read as data, because
+    importing the SDK takes about a second and this image has no versions, processors or tags: it is
+    what `image_uris.retrieve("model-monitor", region)` returns (a test compares every region)."""
+    config = _sdk_image_config("model-monitor")["versions"][""]
+    registries: dict[str, str] = config["registries"]
+    if region not in registries:
+        raise ValueError(
+            f"the sagemaker SDK has no Model Monitor image for region {region}; "
+            f"it has one for {', '.join(sorted(registries))}"
+        )
+    return f"{registries[region]}.dkr.{ecr_hostname(region)}/{config['repository']}"
+
+
+def _sdk_image_config(name: str) -> dict[str, Any]:
+    """One of the sagemaker SDK's image URI configs, found without importing the SDK."""
+    spec = importlib.util.find_spec("sagemaker")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    for location in locations:
+        path = Path(location) / "core" / "image_uri_config" / f"{name}.json"
+        if path.is_file():
+            return dict(json.loads(path.read_text(encoding="utf-8")))
+    raise RuntimeError(f"the installed sagemaker SDK has no image config '{name}'")
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:

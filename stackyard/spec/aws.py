@@ -49,6 +49,17 @@ def service_offered(service: str, region: str) -> bool:
     return region in service_regions(service)
 
 
+@cache
+def ecr_hostname(region: str) -> str:
+    """The ECR registry host of a region (`ecr.<region>.amazonaws.com`, `.com.cn` in China), as
+    botocore's endpoint data gives it; the sagemaker SDK builds its image URIs the same way."""
+    from botocore.regions import EndpointResolver
+
+    endpoints = _session().get_component("data_loader").load_data("endpoints")
+    endpoint = EndpointResolver(endpoints).construct_endpoint("ecr", region)
+    return str(endpoint["hostname"]) if endpoint else f"ecr.{region}.amazonaws.com"
+
+
 @dataclass(frozen=True)
 class ShapeConstraints:
     """What a botocore service model says about one shape: its enum values, its bounds

@@ -4,6 +4,7 @@ machine and event patterns, and the IAM policies. No Pulumi runtime needed."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -335,3 +336,28 @@ def test_the_alarms_made_are_the_kinds_the_spec_accepts_as_triggers(objectives: 
     made = [alarm.kind for alarm in endpoint_alarms("ep", "v", objectives)]
     assert [*made, "health"] == alarm_kinds(objectives)
     assert set(made) <= set(ENDPOINT_ALARM_KINDS)
+
+
+def test_analyzer_image_is_what_the_sagemaker_sdk_returns_in_every_region() -> None:
+    """The image is read from the SDK's config without importing the SDK; the SDK agrees."""
+    import importlib.util
+
+    from sagemaker.core import image_uris
+
+    spec = importlib.util.find_spec("sagemaker")
+    assert spec is not None and spec.submodule_search_locations
+    config = json.loads(
+        (Path(spec.submodule_search_locations[0]) / "core/image_uri_config/model-monitor.json").read_text()
+    )
+    regions = sorted(config["versions"][""]["registries"])
+    assert len(regions) > 20
+    assert {region: analyzer_image(region) for region in regions} == {
+        region: image_uris.retrieve("model-monitor", region) for region in regions
+    }
+
+
+def test_analyzer_image_names_the_regions_it_has_when_the_region_has_none() -> None:
+    with pytest.raises(
+        ValueError, match=r"no Model Monitor image for region us-gov-west-1; it has one for af-south-1, "
+    ):
+        analyzer_image("us-gov-west-1")
