@@ -344,6 +344,44 @@ def sns_topic_kms(ctx: ResourceCheck) -> None:
 
 
 @resource_rule(
+    id="SY-ENC-016",
+    name="sqs-queue-kms",
+    group="encryption",
+    severity="medium",
+    enforcement="mandatory",
+    description="SQS queues encrypt messages with a customer managed key.",
+    remediation="Set kms_master_key_id on the queue to the stack's KMS key; SQS-managed encryption "
+    "(sqs_managed_sse_enabled) and alias/aws/sqs leave the key out of the stack's control. Producers and "
+    "consumers need kms:GenerateDataKey and kms:Decrypt on it.",
+    frameworks=_AT_REST,
+    peers={"checkov": ["CKV_AWS_27"], "cdk-nag": ["AwsSolutions-SQS2"]},
+    types=["aws:sqs/queue:Queue"],
+)
+def sqs_queue_kms(ctx: ResourceCheck) -> None:
+    _report_key(ctx, ctx.props.get("kmsMasterKeyId"), "queue")
+
+
+@resource_rule(
+    id="SY-ENC-017",
+    name="lambda-environment-kms",
+    group="encryption",
+    severity="medium",
+    enforcement="mandatory",
+    description="Lambda functions with environment variables encrypt them with a customer managed key.",
+    remediation="Set kms_key_arn on the function to the stack's KMS key (its execution role needs "
+    "kms:Decrypt on it); keep secrets in Secrets Manager rather than in environment variables.",
+    frameworks=_AT_REST,
+    peers={"checkov": ["CKV_AWS_173"]},
+    types=["aws:lambda/function:Function"],
+)
+def lambda_environment_kms(ctx: ResourceCheck) -> None:
+    environment = helpers.first(ctx.props.get("environment")) or {}
+    if not environment.get("variables"):
+        ctx.not_applicable("the function has no environment variables")
+    _report_key(ctx, ctx.props.get("kmsKeyArn"), "function environment")
+
+
+@resource_rule(
     id="SY-ENC-012",
     name="log-group-kms",
     group="encryption",

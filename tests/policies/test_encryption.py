@@ -269,6 +269,34 @@ CASES = [
         {"kmsMasterKeyId": "alias/aws/sns"},
         "topic uses the AWS managed key 'alias/aws/sns', not a customer managed key",
     ),
+    resource_case("SY-ENC-016", "queue-cmk", "aws:sqs/queue:Queue", {"kmsMasterKeyId": KEY}),
+    resource_case(
+        "SY-ENC-016",
+        "queue-sqs-managed",
+        "aws:sqs/queue:Queue",
+        {"sqsManagedSseEnabled": True},
+        "queue has no KMS key: set a customer managed key",
+    ),
+    resource_case(
+        "SY-ENC-016",
+        "queue-aws-key",
+        "aws:sqs/queue:Queue",
+        {"kmsMasterKeyId": "alias/aws/sqs"},
+        "queue uses the AWS managed key 'alias/aws/sqs', not a customer managed key",
+    ),
+    resource_case(
+        "SY-ENC-017",
+        "function-cmk",
+        "aws:lambda/function:Function",
+        {"environment": {"variables": {"TABLE": "t"}}, "kmsKeyArn": KEY},
+    ),
+    resource_case(
+        "SY-ENC-017",
+        "function-default-key",
+        "aws:lambda/function:Function",
+        {"environment": {"variables": {"TABLE": "t"}}},
+        "function environment has no KMS key: set a customer managed key",
+    ),
     resource_case("SY-ENC-012", "logs-cmk", "aws:cloudwatch/logGroup:LogGroup", {"kmsKeyId": KEY}),
     resource_case(
         "SY-ENC-012",
@@ -336,6 +364,13 @@ def test_unknown_policy_is_indeterminate_per_bucket_and_other_buckets_still_fail
     assert [(i.reason, i.urn.rsplit("::", 1)[1]) for i in outcome.indeterminate] == [
         ("string value at .policy can't be known during preview", "data")
     ]
+
+
+def test_a_function_without_environment_variables_has_nothing_to_encrypt() -> None:
+    outcome = run_resource("SY-ENC-017", "aws:lambda/function:Function", {"runtime": "python3.12"})
+    assert outcome.not_applicable == "the function has no environment variables"
+    empty = run_resource("SY-ENC-017", "aws:lambda/function:Function", {"environment": {"variables": {}}})
+    assert empty.not_applicable == "the function has no environment variables"
 
 
 def test_instance_storage_variants_need_no_volume_key() -> None:
