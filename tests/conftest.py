@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +15,10 @@ from stackyard.spec.stack import StackSpec
 from tests.specs import make_spec
 
 REPO = Path(__file__).resolve().parent.parent
+
+# Kept library answers (stackyard.answers) go to a directory of this run, never the user's cache;
+# the CLI's subprocesses inherit it.
+os.environ["STACKYARD_CACHE_DIR"] = tempfile.mkdtemp(prefix="stackyard-test-cache-")
 
 
 @pytest.fixture

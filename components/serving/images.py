@@ -1,9 +1,10 @@
 """Container images for SageMaker endpoints, resolved by the sagemaker SDK's image URI configs.
 
 The SDK is the source of truth for which framework versions have inference images in which region
-(`image_uris.retrieve`); nothing here repeats its tables. Importing it costs about 1.3 s, so it is
-imported on first use only (a spec without framework containers never pays for it), and every
-answer is cached: validation and the component ask the same questions.
+(`image_uris.retrieve`); nothing here repeats its tables. Importing it takes about a second, so it
+is imported on first use only (a spec without framework containers never pays for it), every
+answer is cached in the process (validation and the component ask the same questions), and kept
+on disk for the installed SDK version (`stackyard.answers`), so a later run does not import it.
 
 No Pulumi here: spec validation uses this module.
 """
@@ -12,9 +13,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+from stackyard.answers import Answers
 
 IMAGE_SCOPE = "inference"
 _PY_VERSION = re.compile(r"^py\d+$")
@@ -58,44 +62,67 @@ def _image_uris() -> Any:
     return image_uris
 
 
+_ANSWERS = Answers("sagemaker-core")
+"""The SDK's answers kept on disk; the image configs ship in the sagemaker-core distribution."""
+
+
+def _ask(question: str, compute: Callable[[], Any]) -> Any:
+    return _ANSWERS.get(question, compute)
+
+
 @cache
 def inference_frameworks() -> tuple[str, ...]:
     """Frameworks for which the installed SDK has inference images."""
-    image_uris = _image_uris()
-    frameworks = []
-    for framework in image_uris.list_frameworks():
-        try:
-            image_uris.list_versions(framework, IMAGE_SCOPE)
-        except ValueError:
-            continue  # training-only (or no scopes at all)
-        frameworks.append(framework)
-    return tuple(frameworks)
+
+    def compute() -> list[str]:
+        image_uris = _image_uris()
+        frameworks = []
+        for framework in image_uris.list_frameworks():
+            try:
+                image_uris.list_versions(framework, IMAGE_SCOPE)
+            except ValueError:
+                continue  # training-only (or no scopes at all)
+            frameworks.append(framework)
+        return frameworks
+
+    return tuple(_ask("inference_frameworks", compute))
 
 
 @cache
 def framework_versions(framework: str) -> tuple[str, ...]:
     """Inference versions (and version aliases) of a framework, oldest first."""
-    return tuple(_image_uris().list_versions(framework, IMAGE_SCOPE))
+    return tuple(
+        _ask(f"framework_versions {framework}", lambda: _image_uris().list_versions(framework, IMAGE_SCOPE))
+    )
 
 
 @cache
 def python_versions(framework: str, version: str) -> tuple[str, ...]:
     """Python versions of a framework version's inference images (empty when it has none, or when
     the framework nests them under a base framework, as Hugging Face does)."""
-    return tuple(_image_uris().list_py_versions(framework, version, IMAGE_SCOPE))
+    return tuple(
+        _ask(
+            f"python_versions {framework} {version}",
+            lambda: list(_image_uris().list_py_versions(framework, version, IMAGE_SCOPE)),
+        )
+    )
 
 
 @cache
 def base_framework_versions(framework: str, version: str) -> tuple[str, ...]:
     """Hugging Face images are built on a base framework (`pytorch2.6.0`); other frameworks have none."""
-    config = _image_uris().config_for_framework(framework)
-    scoped = config.get(IMAGE_SCOPE, config)
-    versions = scoped.get("versions", {})
-    resolved = scoped.get("version_aliases", {}).get(version, version)
-    entry = versions.get(resolved, {})
-    if "repository" in entry or "registries" in entry:
-        return ()
-    return tuple(key for key in entry if key != "version_aliases" and not _PY_VERSION.match(key))
+
+    def compute() -> list[str]:
+        config = _image_uris().config_for_framework(framework)
+        scoped = config.get(IMAGE_SCOPE, config)
+        versions = scoped.get("versions", {})
+        resolved = scoped.get("version_aliases", {}).get(version, version)
+        entry = versions.get(resolved, {})
+        if "repository" in entry or "registries" in entry:
+            return []
+        return [key for key in entry if key != "version_aliases" and not _PY_VERSION.match(key)]
+
+    return tuple(_ask(f"base_framework_versions {framework} {version}", compute))
 
 
 def default_python_version(framework: str, version: str) -> str | None:
@@ -123,17 +150,24 @@ def retrieve_image_uri(
 
     Raises ValueError with the SDK's message (which lists what it supports) when there is no image.
     """
-    image_uris = _image_uris()
-    return str(
-        image_uris.retrieve(
-            framework,
-            region,
-            version=version,
-            py_version=py_version or default_python_version(framework, version),
-            instance_type=instance_type,
-            image_scope=IMAGE_SCOPE,
-            base_framework_version=base_framework_version
-            or default_base_framework_version(framework, version),
-            serverless_inference_config=None if instance_type else _NoInstanceServerless(),
+    py_version = py_version or default_python_version(framework, version)
+    base_framework_version = base_framework_version or default_base_framework_version(framework, version)
+
+    def compute() -> str:
+        return str(
+            _image_uris().retrieve(
+                framework,
+                region,
+                version=version,
+                py_version=py_version,
+                instance_type=instance_type,
+                image_scope=IMAGE_SCOPE,
+                base_framework_version=base_framework_version,
+                serverless_inference_config=None if instance_type else _NoInstanceServerless(),
+            )
         )
+
+    question = (
+        f"retrieve {framework} {region} {version} {instance_type} {py_version} {base_framework_version}"
     )
+    return str(_ask(question, compute))
