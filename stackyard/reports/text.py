@@ -1,10 +1,17 @@
-"""The terminal report: what was checked, the counts, then every failure, indeterminate and waiver."""
+"""The terminal report: what was checked, the counts, then every failure, indeterminate and waiver.
+Indeterminate results of one rule for one reason share an entry."""
 
 from __future__ import annotations
 
+import itertools
+from typing import Any
+
 from stackyard.check.evaluate import CheckRun
-from stackyard.check.model import Result
+from stackyard.check.model import Finding, Result
 from stackyard.reports.summary import notable, resource_name, status_line
+
+LISTED = 5
+"""Resources named in an entry that stands for several undecided resources."""
 
 
 def render(run: CheckRun) -> str:
@@ -17,18 +24,35 @@ def render(run: CheckRun) -> str:
         "",
     ]
     blocking = {id(f) for f in run.blocking()}
-    for finding in notable(run):
-        label = finding.result.value.upper()
+
+    def label(finding: Finding) -> str:
         if finding.result is Result.FAIL:
-            label = "FAIL" if id(finding) in blocking else "WARN"
-        elif finding.result is Result.INDETERMINATE and id(finding) in blocking:
-            label = "INDETERMINATE (strict)"
-        lines.append(
-            f"{label:<13} {finding.rule.name} [{finding.rule.enforcement.value}] "
-            f"{resource_name(finding.urn)} ({finding.resource_type})"
-        )
+            return "FAIL" if id(finding) in blocking else "WARN"
+        if finding.result is Result.INDETERMINATE and id(finding) in blocking:
+            return "INDETERMINATE (strict)"
+        return finding.result.value.upper()
+
+    # Undecided resources often come in numbers, all for one reason (every role policy naming a key
+    # created in the same run): one entry per rule and reason, naming the first few resources.
+    def entry(finding: Finding) -> tuple[Any, ...]:
+        if finding.result is Result.INDETERMINATE and not finding.waiver:
+            return (label(finding), finding.rule.name, finding.message)
+        return (id(finding),)
+
+    for _, grouped in itertools.groupby(notable(run), key=entry):
+        findings = list(grouped)
+        finding = findings[0]
+        types = sorted({f.resource_type for f in findings})
+        subject = f"{resource_name(finding.urn)} ({finding.resource_type})"
+        if len(findings) > 1:
+            subject = f"{len(findings)} resources" + (f" ({types[0]})" if len(types) == 1 else "")
+        lines.append(f"{label(finding):<13} {finding.rule.name} [{finding.rule.enforcement.value}] {subject}")
         for message_line in (finding.message or finding.rule.description).splitlines():
             lines.append(f"              {message_line}")
+        if len(findings) > 1:
+            lines += [f"              - {resource_name(f.urn)}" for f in findings[:LISTED]]
+            if len(findings) > LISTED:
+                lines.append(f"              and {len(findings) - LISTED} more")
         if finding.waiver:
             expired = " expired: it no longer waives" if finding.result is not Result.WAIVED else ""
             lines.append(f"              waiver {finding.waiver}{expired}")

@@ -173,3 +173,29 @@ def test_atomic_write_keeps_the_old_file_when_interrupted(
 def test_renderers_are_deterministic(scenario: CheckRun) -> None:
     for module in (text, markdown, junit, evidence, sarif):
         assert module.render(scenario) == module.render(scenario), module.__name__
+
+
+def test_text_gives_one_entry_per_rule_and_reason_for_undecided_resources(scenario: CheckRun) -> None:
+    import dataclasses
+
+    from stackyard.check.model import Finding, Result
+
+    rule = next(f.rule for f in scenario.findings if f.rule.name == "customer-managed-key")
+    urn = "urn:pulumi:dev::sample::aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration::"
+    sse = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    undecided = [
+        Finding(rule, f"{urn}sse-{i}", sse, Result.INDETERMINATE, "the key is unknown") for i in range(7)
+    ]
+    other = Finding(rule, f"{urn}sse-x", sse, Result.INDETERMINATE, "the bucket is unknown")
+    run = dataclasses.replace(
+        scenario,
+        findings=[f for f in scenario.findings if f.result is not Result.INDETERMINATE] + undecided + [other],
+    )
+    report = text.render(run)
+    assert (
+        f"INDETERMINATE customer-managed-key [{rule.enforcement.value}] 7 resources ({sse})\n"
+        "              the key is unknown\n"
+        "              - sse-0\n              - sse-1\n              - sse-2\n              - sse-3\n              - sse-4\n"
+        "              and 2 more\n"
+    ) in report
+    assert f"INDETERMINATE customer-managed-key [{rule.enforcement.value}] sse-x ({sse})\n" in report
