@@ -40,8 +40,13 @@ class Answers:
         self._known: dict[str, Any] | None = None
 
     @property
-    def path(self) -> Path:
-        version = metadata.version(self.distribution)
+    def path(self) -> Path | None:
+        """Where the answers are kept; None when the distribution's version is unknown (then
+        nothing is kept: an answer could not be tied to what computed it)."""
+        try:
+            version = metadata.version(self.distribution)
+        except metadata.PackageNotFoundError:
+            return None
         return cache_dir() / f"{self.distribution}-{version}.json"
 
     def get(self, question: str, compute: Callable[[], Any]) -> Any:
@@ -61,20 +66,25 @@ class Answers:
 
     def _load(self) -> dict[str, Any]:
         if self._known is None:
-            try:
-                loaded = json.loads(self.path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                loaded = {}
-            self._known = loaded if isinstance(loaded, dict) else {}
+            self._known = _read(self.path)
         return self._known
 
     def _save(self) -> None:
+        path = self.path
+        if path is None:
+            return
         # Another process may have kept answers since this one read the file: keep theirs too.
-        try:
-            on_disk = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            on_disk = {}
-        merged = {**(on_disk if isinstance(on_disk, dict) else {}), **(self._known or {})}
+        merged = {**_read(path), **(self._known or {})}
         # A read-only or missing home keeps nothing: the answers are computed again next time.
         with contextlib.suppress(OSError):
-            write_text_atomically(self.path, json.dumps(merged, sort_keys=True))
+            write_text_atomically(path, json.dumps(merged, sort_keys=True))
+
+
+def _read(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}

@@ -50,10 +50,19 @@ def test_answers_of_two_processes_are_both_kept(cache: Path) -> None:
 
 def test_a_damaged_file_is_ignored(cache: Path) -> None:
     answers = Answers("pydantic")
+    assert answers.path is not None
     answers.path.parent.mkdir(parents=True)
     answers.path.write_text("{not json")
     assert answers.get("q", lambda: 7) == 7
     assert json.loads(answers.path.read_text()) == {"q": {"value": 7}}
+
+
+def test_nothing_is_kept_for_a_distribution_that_is_not_installed(cache: Path) -> None:
+    answers = Answers("no-such-distribution")
+    assert answers.path is None
+    assert answers.get("q", lambda: 1) == 1
+    assert answers.get("q", lambda: 2) == 1  # still remembered by this process
+    assert not cache.exists()
 
 
 def test_nothing_is_kept_where_nothing_can_be_written(
@@ -70,7 +79,8 @@ def test_nothing_is_kept_where_nothing_can_be_written(
 def test_the_default_directory_follows_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("STACKYARD_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert Answers("pydantic").path.parent == tmp_path / "stackyard"
+    path = Answers("pydantic").path
+    assert path is not None and path.parent == tmp_path / "stackyard"
 
 
 def test_a_second_run_resolves_framework_images_without_importing_the_sdk(cache: Path) -> None:
