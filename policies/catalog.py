@@ -19,8 +19,8 @@ unknown resource on its own line as ``indeterminate: <reason> [<urn>]``.
 
 Another tool detects an indeterminate result with `parse_indeterminate(message)`
 (`stackyard.check.indeterminate`, where the convention is defined): a diagnostic is
-indeterminate when a line of its message (after Pulumi's lead-in) starts with
-`INDETERMINATE_PREFIX`, or when it is Pulumi's own ``can't run policy ... during preview`` notice
+indeterminate when its message (after Pulumi's lead-in) starts with `INDETERMINATE_PREFIX`, each
+such line being one result, or when it is Pulumi's own ``can't run policy ... during preview`` notice
 for a pack that does not use the prefix. Real violations use `report_violation` and never start
 with the prefix.
 """

@@ -27,10 +27,16 @@ class IndeterminateItem:
 
 
 def parse_indeterminate(message: str) -> list[IndeterminateItem]:
-    """The indeterminate results a diagnostic message carries; empty when it is a real violation."""
-    items: list[IndeterminateItem] = []
+    """The indeterminate results a diagnostic message carries; empty when it is a real violation.
+
+    A message is indeterminate when it (after Pulumi's lead-in, if any) starts with
+    `INDETERMINATE_PREFIX`; each of its lines that does is one result. A violation that merely
+    mentions the prefix on a later line stays a violation."""
     lead_in = _PULUMI_UNKNOWN_LEAD_IN.match(message)
     body = message[lead_in.end() :] if lead_in else message
+    if not body.startswith(INDETERMINATE_PREFIX):
+        return [IndeterminateItem(body)] if lead_in else []
+    items: list[IndeterminateItem] = []
     for line in body.splitlines():
         if not line.startswith(INDETERMINATE_PREFIX):
             continue
@@ -39,6 +45,4 @@ def parse_indeterminate(message: str) -> list[IndeterminateItem]:
         if text.endswith("]") and " [urn:pulumi:" in text:
             text, _, urn = text[:-1].rpartition(" [")
         items.append(IndeterminateItem(text, urn))
-    if lead_in and not items:
-        items.append(IndeterminateItem(body))
     return items

@@ -24,3 +24,5 @@ def test_parse_indeterminate_reads_pulumi_and_stack_messages() -> None:
     )
     assert parse_indeterminate(other_pack) == [IndeterminateItem("string value at .a can't be known")]
     assert parse_indeterminate("S3 buckets are encrypted.\nbucket has no encryption") == []
+    # A violation that mentions the prefix later is still a violation.
+    assert parse_indeterminate(f"bucket has no encryption\n{INDETERMINATE_PREFIX}the key is unknown") == []
