@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -66,10 +65,6 @@ _ANSWERS = Answers("sagemaker-core")
 """The SDK's answers kept on disk; the image configs ship in the sagemaker-core distribution."""
 
 
-def _ask(question: str, compute: Callable[[], Any]) -> Any:
-    return _ANSWERS.get(question, compute)
-
-
 @cache
 def inference_frameworks() -> tuple[str, ...]:
     """Frameworks for which the installed SDK has inference images."""
@@ -85,14 +80,16 @@ def inference_frameworks() -> tuple[str, ...]:
             frameworks.append(framework)
         return frameworks
 
-    return tuple(_ask("inference_frameworks", compute))
+    return tuple(_ANSWERS.get("inference_frameworks", compute))
 
 
 @cache
 def framework_versions(framework: str) -> tuple[str, ...]:
     """Inference versions (and version aliases) of a framework, oldest first."""
     return tuple(
-        _ask(f"framework_versions {framework}", lambda: _image_uris().list_versions(framework, IMAGE_SCOPE))
+        _ANSWERS.get(
+            f"framework_versions {framework}", lambda: _image_uris().list_versions(framework, IMAGE_SCOPE)
+        )
     )
 
 
@@ -101,7 +98,7 @@ def python_versions(framework: str, version: str) -> tuple[str, ...]:
     """Python versions of a framework version's inference images (empty when it has none, or when
     the framework nests them under a base framework, as Hugging Face does)."""
     return tuple(
-        _ask(
+        _ANSWERS.get(
             f"python_versions {framework} {version}",
             lambda: list(_image_uris().list_py_versions(framework, version, IMAGE_SCOPE)),
         )
@@ -122,7 +119,7 @@ def base_framework_versions(framework: str, version: str) -> tuple[str, ...]:
             return []
         return [key for key in entry if key != "version_aliases" and not _PY_VERSION.match(key)]
 
-    return tuple(_ask(f"base_framework_versions {framework} {version}", compute))
+    return tuple(_ANSWERS.get(f"base_framework_versions {framework} {version}", compute))
 
 
 def default_python_version(framework: str, version: str) -> str | None:
@@ -170,4 +167,4 @@ def retrieve_image_uri(
     question = (
         f"retrieve {framework} {region} {version} {instance_type} {py_version} {base_framework_version}"
     )
-    return str(_ask(question, compute))
+    return str(_ANSWERS.get(question, compute))
