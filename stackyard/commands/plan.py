@@ -10,6 +10,7 @@ import typer
 from stackyard.commands.output import console, progress_console
 
 DEFAULT_PLAN_DIR = ".stackyard"
+DEFAULT_TIMEOUT_S = 600.0
 
 
 def default_plan_path(project_dir: Path, stack: str) -> Path:
@@ -32,13 +33,25 @@ def command(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Write the plan file only; print nothing else.")
     ] = False,
+    invokes: Annotated[
+        Path | None,
+        typer.Option(
+            "--invokes",
+            metavar="FILE",
+            help="YAML answers for provider functions that look up an account (ec2.get_ami, ...).",
+        ),
+    ] = None,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", metavar="SECONDS", help="Stop a program that runs longer (0: no limit)."),
+    ] = DEFAULT_TIMEOUT_S,
     debug: Annotated[bool, typer.Option("--debug", help="Show a traceback when the program fails.")] = False,
 ) -> None:
     """Run the program under Pulumi's mock runtime (no cloud, no Pulumi CLI) and write the plan:
     the document `pulumi preview --json` prints, with unknowns kept and secrets redacted."""
     from stackyard.plan.document import write_document
     from stackyard.plan.engine import plan_project
-    from stackyard.plan.render import print_plan
+    from stackyard.plan.render import plan_notes, print_plan
 
     status = progress_console()
     registered = 0
@@ -52,15 +65,19 @@ def command(
                 if registered % 25 == 0:
                     spinner.update(f"planning: {registered} resources")
 
-            document = plan_project(project_dir, stack, on_register=on_register, debug=debug)
+            document = plan_project(
+                project_dir, stack, on_register=on_register, debug=debug, invokes_file=invokes, timeout=timeout
+            )
     else:
-        document = plan_project(project_dir, stack, debug=debug)
+        document = plan_project(project_dir, stack, debug=debug, invokes_file=invokes, timeout=timeout)
 
     stack_name = document["stackyard"]["stack"]
     path = out or default_plan_path(project_dir, stack_name)
     write_document(document, path)
     if not quiet:
         print_plan(document, console())
+        for line in plan_notes(document):
+            console().print(line, markup=False, highlight=False)
         console().print(
             f"plan of stack [bold]{stack_name}[/]: {len(document['steps'])} resources, written to {path}"
         )

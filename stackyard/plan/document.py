@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from stackyard.plan.project import StackConfig
 from stackyard.plan.wire import SECRET, UNKNOWN
 
 if TYPE_CHECKING:
+    from stackyard.plan.invokes import InvokeCall
     from stackyard.plan.monitor import Registration
 
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
@@ -123,8 +125,11 @@ def build_document(
     stack: str,
     config: StackConfig,
     generated_at: datetime | None = None,
+    invokes: Sequence[InvokeCall] = (),
 ) -> dict[str, Any]:
     steps: list[dict[str, Any]] = []
+    references: dict[str, dict[str, str]] = {}
+    remote_components: list[dict[str, str]] = []
     providers: dict[str, dict[str, Any]] = {}
     secrets: dict[str, list[str]] = {}
     delete_before_replace: list[str] = []
@@ -171,6 +176,10 @@ def build_document(
                 )
         if registration.secret_paths:
             secrets[registration.urn] = registration.secret_paths
+        if registration.references:
+            references[registration.urn] = dict(sorted(registration.references.items()))
+        if registration.remote:
+            remote_components.append({"urn": registration.urn, "type": registration.type, "package": package})
         if registration.delete_before_replace:
             delete_before_replace.append(registration.urn)
         add_step(
@@ -195,6 +204,10 @@ def build_document(
             "unreadableConfig": sorted(config.encrypted_keys),
             "deleteBeforeReplace": delete_before_replace,
             "resourceCounts": dict(sorted(counts.items())),
+            "references": references,
+            "remoteComponents": sorted(remote_components, key=lambda component: component["urn"]),
+            "invokes": [call.as_json() for call in invokes],
+            "newStack": config.new_stack,
         },
     }
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import runpy
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pulumi
 import pulumi.runtime
@@ -25,12 +27,38 @@ from pulumi.runtime.sync_await import _sync_await
 
 from stackyard.errors import UserError
 from stackyard.memory import young_collections_only
-from stackyard.plan.monitor import PlanMocks, PlanMonitor, Registration, UnansweredInvoke
-from stackyard.plan.project import StackConfig, choose_stack, load_project, load_stack_config
+from stackyard.plan.invokes import (
+    InvokeAnswer,
+    InvokeBook,
+    InvokeCall,
+    load_answers_file,
+    parse_answers,
+    tracking_invokes,
+)
+from stackyard.plan.monitor import PlanMocks, PlanMonitor, Registration
+from stackyard.plan.project import PulumiProject, StackConfig, choose_stack, load_project, load_stack_config
+from stackyard.plan.watchdog import ProgressWatch, UserInterrupt, time_limit, user_interrupts
 
 
 class ProgramError(UserError):
     """The user's program raised; the message points at the line in their code."""
+
+
+class ProgramExit(BaseException):
+    """`os._exit` called by the program while it runs under stackyard: it ends the program, not
+    the CLI (which must still say what happened and never exit 0 without its output)."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass
+class ProgramRun:
+    """What one run of a program sent the engine."""
+
+    registrations: list[Registration]
+    invokes: list[InvokeCall] = field(default_factory=list)
 
 
 def run_program(
@@ -47,8 +75,32 @@ def run_program(
     `preview=True` leaves values computed from other resources unknown, exactly as
     `pulumi preview` does; `preview=False` gives resources ids and ARNs so `apply` runs.
     """
+    return record_program(
+        program, project=project, stack=stack, config=config, preview=preview, on_register=on_register
+    ).registrations
+
+
+def record_program(
+    program: Callable[[], Any],
+    *,
+    project: str,
+    stack: str,
+    config: StackConfig | dict[str, str] | None = None,
+    preview: bool = True,
+    on_register: Callable[[Registration], None] | None = None,
+    invoke_answers: Sequence[InvokeAnswer] = (),
+    timeout: float | None = None,
+) -> ProgramRun:
+    """`run_program`, with the provider functions the program called, the user's answers to
+    account lookups (`invoke_answers`, then the stack config's `stackyard:invokes`), a watch that
+    says what a stalled program waits on, and a time limit."""
     if not isinstance(config, StackConfig):
         config = StackConfig(stack=stack, values=dict(config or {}))
+    answers = list(invoke_answers)
+    configured = config.get("stackyard:invokes")
+    if configured:
+        answers += parse_answers(json.loads(configured), f"stack {stack} config stackyard:invokes")
+    book = InvokeBook(answers)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
@@ -56,21 +108,54 @@ def run_program(
         pulumi.runtime.reset_options(project=project, stack=stack, preview=preview)
         runtime_config.set_all_config(dict(config.values), sorted(config.secret_keys))
         plan_mocks = PlanMocks(config.get, preview=preview)
-        monitor = PlanMonitor(plan_mocks, on_register=on_register)
+        watch: ProgressWatch | None = None
+
+        def registered(registration: Registration) -> None:
+            if watch is not None:
+                watch.registered(registration.type, registration.name)
+            if on_register is not None:
+                on_register(registration)
+
+        monitor = PlanMonitor(plan_mocks, on_register=registered, invokes=book)
+        watch = ProgressWatch(monitor)
         pulumi.runtime.set_mocks(plan_mocks, project=project, stack=stack, preview=preview, monitor=monitor)
         settings = pulumi.runtime.settings.SETTINGS
         settings.rpc_manager.clear()
         settings.outputs.clear()
+
+        def watched_program() -> Any:
+            pulumi.runtime.register_stack_transformation(watch.transformation)
+            return program()
+
+        watch.start()
         try:
-            with young_collections_only():
-                _sync_await(run_pulumi_func(program))
-        except Exception:
-            if plan_mocks.unanswered:
-                raise UnansweredInvoke(plan_mocks.unanswered[0]) from None
-            raise
-        return monitor.registrations
+            with (
+                young_collections_only(),
+                tracking_invokes(book),
+                _no_process_exit(),
+                time_limit(timeout, watch.waiting_on),
+                user_interrupts(),
+            ):
+                _sync_await(run_pulumi_func(watched_program))
+        finally:
+            watch.stop()
+        return ProgramRun(monitor.registrations, list(book.calls))
     finally:
         _close(loop)
+
+
+@contextlib.contextmanager
+def _no_process_exit() -> Iterator[None]:
+    original = os._exit
+
+    def program_exit(status: int) -> NoReturn:
+        raise ProgramExit(status)
+
+    os._exit = program_exit
+    try:
+        yield
+    finally:
+        os._exit = original
 
 
 def _close(loop: asyncio.AbstractEventLoop) -> None:
@@ -124,14 +209,25 @@ def _is_project_module(name: str, module_file: str, directory: Path) -> bool:
     )
 
 
-def _program_error(error: BaseException, project_dir: Path, debug: bool) -> UserError:
+def _exit_code(error: BaseException) -> int | str | None:
+    if isinstance(error, ProgramExit):
+        return error.code
+    if isinstance(error, SystemExit):
+        return error.code if error.code is not None else 0
+    return None
+
+
+def _program_error(error: BaseException, project: PulumiProject, debug: bool) -> UserError:
     cause: BaseException | None = error
     while cause is not None:
         if isinstance(cause, UserError):
             return cause
         cause = cause.__cause__
-    if isinstance(error, UnansweredInvoke):
-        return ProgramError(str(error))
+    project_dir = project.directory
+    if isinstance(error, SystemExit | ProgramExit):
+        return ProgramError(f"{project.main}: the program exited (code {_exit_code(error)}) before it finished")
+    if isinstance(error, KeyboardInterrupt):
+        return ProgramError(f"{project.main}: the program raised KeyboardInterrupt before it finished")
     # Point at the deepest frame in the user's project, not in the SDK.
     frames = [
         frame
@@ -152,6 +248,8 @@ def plan_project(
     *,
     on_register: Callable[[Registration], None] | None = None,
     debug: bool = False,
+    invokes_file: Path | None = None,
+    timeout: float | None = None,
 ) -> dict[str, Any]:
     """Plan a Pulumi Python project offline and return the plan document (preview JSON)."""
     from stackyard.plan.document import build_document
@@ -159,6 +257,7 @@ def plan_project(
     project = load_project(Path(project_dir))
     stack_name = choose_stack(project, stack)
     config = load_stack_config(project, stack_name)
+    answers = load_answers_file(invokes_file) if invokes_file is not None else []
 
     def program() -> None:
         runpy.run_path(str(project.main), run_name="__main__")
@@ -167,9 +266,19 @@ def plan_project(
     # them all again for nothing.
     with young_collections_only(), _inside_project(project.directory):
         try:
-            registrations = run_program(
-                program, project=project.name, stack=stack_name, config=config, on_register=on_register
+            run = record_program(
+                program,
+                project=project.name,
+                stack=stack_name,
+                config=config,
+                on_register=on_register,
+                invoke_answers=answers,
+                timeout=timeout,
             )
-        except Exception as error:  # the user's code: any exception is theirs to see, as one message
-            raise _program_error(error, project.directory, debug) from None
-        return build_document(registrations, project=project.name, stack=stack_name, config=config)
+        except UserInterrupt:
+            raise KeyboardInterrupt from None
+        except BaseException as error:  # the user's code: whatever it raises is one message
+            raise _program_error(error, project, debug) from None
+        return build_document(
+            run.registrations, project=project.name, stack=stack_name, config=config, invokes=run.invokes
+        )

@@ -10,13 +10,18 @@ exactly as under the SDK's own mocks.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pulumi.runtime import mocks
+from google.protobuf import struct_pb2
+from pulumi.runtime import mocks, rpc
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.sync_await import _sync_await
 
-from stackyard.plan.wire import UNKNOWN, struct_to_dict, to_plan_value
+from stackyard.plan.invokes import Answered, InvokeBook, InvokeCall, current_call_site
+from stackyard.plan.wire import RESOURCE_SIG, SIG_KEY, UNKNOWN, struct_to_dict, to_plan_value
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 
@@ -40,6 +45,11 @@ class Registration:
     ignore_changes: list[str]
     secret_paths: list[str] = field(default_factory=list)
     version: str = ""
+    remote: bool = False
+    """A component of a multi-language package, built inside its provider plugin: offline, its
+    children are not visible."""
+    references: dict[str, str] = field(default_factory=dict)
+    """Input path -> URN of the resource passed there as an object (`role=role`)."""
 
 
 def _partition(region: str) -> tuple[str, str]:
@@ -61,8 +71,6 @@ class PlanMocks(mocks.Mocks):
     def __init__(self, config: Callable[[str], str | None], preview: bool) -> None:
         self._config = config
         self.preview = preview
-        self.unanswered: list[str] = []
-        """Invoke tokens the program called that cannot be answered offline."""
 
     @property
     def region(self) -> str:
@@ -81,16 +89,11 @@ class PlanMocks(mocks.Mocks):
         return [f"{self.region}{suffix}" for suffix in "abc"]
 
     def call(self, args: mocks.MockCallArgs) -> Any:
-        # An exception raised here would be lost in the monitor's thread and hang the run; a
-        # check failure makes the SDK fail the invoke, and the engine reports the token.
-        try:
-            return self._answer(args)
-        except UnansweredInvoke as error:
-            self.unanswered.append(error.token)
-            return {}, [("", str(error))]
+        """Unused: `PlanMonitor.Invoke` answers provider functions itself."""
+        raise NotImplementedError(args.token)
 
-    def _answer(self, args: mocks.MockCallArgs) -> dict[str, Any]:
-        token = args.token
+    def computed(self, token: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        """The result of a provider function that needs no cloud, or None for the others."""
         region = self.region
         partition, dns_suffix = _partition(region)
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
@@ -119,7 +122,7 @@ class PlanMocks(mocks.Mocks):
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             names = self.availability_zones()
             return {"names": names, "zoneIds": [f"az-{index}" for index in range(len(names))], "id": region}
-        raise UnansweredInvoke(token)
+        return None
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if self.preview:
@@ -137,42 +140,92 @@ class PlanMocks(mocks.Mocks):
         return resource_id, state
 
 
-class UnansweredInvoke(Exception):
-    def __init__(self, token: str) -> None:
-        super().__init__(
-            f"the program calls the provider function {token}, which stackyard plan cannot answer offline "
-            "(it answers getCallerIdentity, getRegion, getPartition and getAvailabilityZones)"
-        )
-        self.token = token
-
-
 class PlanMonitor(mocks.MockMonitor):
     """Records every registration, then lets the SDK's mock monitor do the rest."""
 
     def __init__(
-        self, plan_mocks: PlanMocks, on_register: Callable[[Registration], None] | None = None
+        self,
+        plan_mocks: PlanMocks,
+        on_register: Callable[[Registration], None] | None = None,
+        invokes: InvokeBook | None = None,
     ) -> None:
         super().__init__(plan_mocks)
+        self.plan_mocks = plan_mocks
         self.registrations: list[Registration] = []
+        self.invokes = invokes or InvokeBook()
+        self.last_progress = time.monotonic()
+        """When the program last registered a resource or called a function (the watchdog reads it)."""
         self._on_register = on_register
         self._lock = threading.Lock()
 
+    def Invoke(self, request: Any) -> Any:
+        """Answer a provider function: computed offline, from the user's answers, or unknown.
+
+        An unknown answer is what the engine gives a function whose inputs are not known yet:
+        the SDK then resolves the `_output` forms as unknown (the plain forms are handled in
+        `stackyard.plan.invokes`)."""
+        if request.tok == "pulumi:pulumi:getResource":
+            return super().Invoke(request)  # type: ignore[no-untyped-call]
+        self.last_progress = time.monotonic()
+        token = request.tok
+        secret_paths: list[str] = []
+        args = {
+            key: to_plan_value(value, key, secret_paths) for key, value in struct_to_dict(request.args).items()
+        }
+        result = self.plan_mocks.computed(token, args)
+        answered: Answered = "computed"
+        if result is None:
+            result, answered = self.invokes.lookup(token, args), "invokes"
+        self.invokes.log(InvokeCall(token, args, answered if result is not None else "unknown", current_call_site()))
+        if result is None:
+            return resource_pb2.ResourceInvokeResponse(unknown=True)
+        answer = _sync_await(rpc.serialize_properties(result, {}))
+        return resource_pb2.ResourceInvokeResponse(**{"return": answer})
+
     def RegisterResource(self, request: Any) -> Any:
-        registration = self._record(request)
-        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        self.last_progress = time.monotonic()
+        inputs_wire = struct_to_dict(request.object)
+        registration = self._record(request, inputs_wire)
+        response = self._register(request, registration.urn, inputs_wire)
         with self._lock:
             self.registrations.append(registration)
         if self._on_register is not None:
             self._on_register(registration)
+        self.last_progress = time.monotonic()
         return response
 
-    def _record(self, request: Any) -> Registration:
+    def _register(self, request: Any, urn: str, inputs_wire: dict[str, Any]) -> Any:
+        """What the SDK's `MockMonitor.RegisterResource` does, except that resources passed as
+        inputs stay references (their URN, their ID unknown in preview), as the engine answers.
+
+        The SDK's mock monitor rebuilds such a reference into a resource object whose ID never
+        resolves in preview, and then waits forever serializing it back."""
+        if request.type == "pulumi:pulumi:Stack":
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        downgraded, changed = _downgrade_references(inputs_wire)
+        struct = request.object
+        if changed:
+            struct = struct_pb2.Struct()
+            struct.update(downgraded)
+        inputs = rpc.deserialize_properties(struct)
+        args = mocks.MockResourceArgs(
+            typ=request.type,
+            name=request.name,
+            inputs=inputs,
+            provider=request.provider,
+            resource_id=request.importId,
+            custom=request.custom or False,
+        )
+        resource_id, state = self.mocks.new_resource(args)
+        state_struct = _sync_await(rpc.serialize_properties(state, {}))
+        self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, resource_id or "", state)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "", object=state_struct)
+
+    def _record(self, request: Any, inputs_wire: dict[str, Any]) -> Registration:
         urn = self.make_urn(request.parent, request.type, request.name)
         secret_paths: list[str] = []
-        inputs = {
-            key: to_plan_value(value, key, secret_paths)
-            for key, value in struct_to_dict(request.object).items()
-        }
+        references: dict[str, str] = {}
+        inputs = {key: to_plan_value(value, key, secret_paths, references) for key, value in inputs_wire.items()}
         registration = Registration(
             urn=urn,
             type=request.type,
@@ -193,8 +246,28 @@ class PlanMonitor(mocks.MockMonitor):
             ignore_changes=list(request.ignoreChanges),
             secret_paths=secret_paths,
             version=request.version,
+            remote=bool(request.remote),
+            references=references,
         )
         return registration
 
 
-__all__ = ["UNKNOWN", "PlanMocks", "PlanMonitor", "Registration", "UnansweredInvoke"]
+def _downgrade_references(value: Any) -> tuple[Any, bool]:
+    """`value` with each resource reference replaced by what a provider that takes no references
+    receives: a custom resource's ID (the unknown sentinel in preview), a component's URN."""
+    if isinstance(value, dict):
+        if value.get(SIG_KEY) == RESOURCE_SIG:
+            return (value["id"] if "id" in value else value.get("urn", UNKNOWN)), True
+        changed = False
+        result = {}
+        for key, item in value.items():
+            result[key], item_changed = _downgrade_references(item)
+            changed = changed or item_changed
+        return result, changed
+    if isinstance(value, list):
+        items = [_downgrade_references(item) for item in value]
+        return [item for item, _ in items], any(changed for _, changed in items)
+    return value, False
+
+
+__all__ = ["UNKNOWN", "PlanMocks", "PlanMonitor", "Registration"]

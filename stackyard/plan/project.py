@@ -15,6 +15,9 @@ import yaml
 
 from stackyard.errors import UserError
 
+DEFAULT_NEW_STACK = "dev"
+"""The stack planned in a project that has no stack config yet (as `pulumi stack init dev` would make)."""
+
 SECURE_PLACEHOLDER = "[secret]"
 """What a program reads for a `secure:` config value: it cannot be decrypted offline."""
 
@@ -35,6 +38,8 @@ class StackConfig:
     secret_keys: frozenset[str] = frozenset()
     encrypted_keys: frozenset[str] = frozenset()
     """Keys whose value was stored `secure:` and is unknown offline."""
+    new_stack: bool = False
+    """No `Pulumi.<stack>.yaml`: a stack `pulumi preview` would create, with empty config."""
 
     def get(self, key: str) -> str | None:
         return self.values.get(key)
@@ -132,7 +137,7 @@ def choose_stack(project: PulumiProject, stack: str | None) -> str:
     if len(names) == 1:
         return names[0]
     if not names:
-        raise UserError(f"{project.directory}: no stack config (Pulumi.<stack>.yaml); pass --stack NAME")
+        return DEFAULT_NEW_STACK
     raise UserError(f"{project.directory}: several stacks ({', '.join(names)}); pass --stack NAME")
 
 
@@ -156,8 +161,8 @@ def load_stack_config(project: PulumiProject, stack: str) -> StackConfig:
 
     path = project.directory / f"Pulumi.{stack}.yaml"
     if not path.exists():
-        known = ", ".join(stack_names(project)) or "none"
-        raise UserError(f"{path}: stack config not found (stacks here: {known})")
+        # `pulumi preview` on a new stack runs with the project's config only.
+        return StackConfig(stack=stack, values=values, new_stack=True)
     document = _read_yaml(path, "stack config") or {}
     if not isinstance(document, dict):
         raise UserError(f"{path}: expected a mapping with a 'config' key")

@@ -15,11 +15,13 @@ TREE_LEAF_LIMIT = 400
 """Past this many resources the tree shows components only, with counts of their resources."""
 
 
-def _label(state: dict[str, Any]) -> str:
+def _label(state: dict[str, Any], remote: frozenset[str] = frozenset()) -> str:
     name = state["urn"].rsplit("::", 1)[-1]
     extras = []
     if state.get("protect"):
         extras.append("[yellow]protected[/]")
+    if state["urn"] in remote:
+        extras.append("[magenta]remote: contents not visible offline[/]")
     suffix = f" {' '.join(extras)}" if extras else ""
     style = "bold" if not state.get("custom") else ""
     text = f"{name} [dim]{state['type']}[/]{suffix}"
@@ -33,6 +35,7 @@ def plan_tree(document: dict[str, Any]) -> Tree:
         children.setdefault(state.get("parent", ""), []).append(state)
     leaves = len(states) <= TREE_LEAF_LIMIT
     stack = next((s for s in states if s["type"] == "pulumi:pulumi:Stack"), None)
+    remote = frozenset(c["urn"] for c in document.get("stackyard", {}).get("remoteComponents") or ())
     root = Tree(_label(stack) if stack else "(stack)")
 
     def add(node: Tree, parent_urn: str) -> None:
@@ -40,7 +43,7 @@ def plan_tree(document: dict[str, Any]) -> Tree:
         components = [k for k in kids if not k.get("custom")]
         resources = [k for k in kids if k.get("custom")]
         for component in components:
-            add(node.add(_label(component)), component["urn"])
+            add(node.add(_label(component, remote)), component["urn"])
         if leaves:
             for resource in resources:
                 node.add(_label(resource))
@@ -66,3 +69,38 @@ def type_counts_table(document: dict[str, Any]) -> Table:
 def print_plan(document: dict[str, Any], console: Console) -> None:
     console.print(plan_tree(document))
     console.print(type_counts_table(document))
+
+
+def plan_notes(document: dict[str, Any]) -> list[str]:
+    """One line each for what a reader of the plan must know it does not show as real: a new stack
+    planned with empty config, provider functions answered or left unknown, and components whose
+    contents are built by their provider plugin and are not visible offline."""
+    meta = document.get("stackyard", {})
+    notes = []
+    if meta.get("newStack"):
+        notes.append(
+            f"no Pulumi.{meta.get('stack')}.yaml: planned as a new stack {meta.get('stack')!r} with empty config, "
+            "as `pulumi preview` would"
+        )
+    calls = meta.get("invokes") or []
+    if calls:
+        counts = Counter(call["answered"] for call in calls)
+        parts = [
+            f"{counts[kind]} {label}"
+            for kind, label in (
+                ("computed", "computed offline"),
+                ("invokes", "answered from your invokes"),
+                ("unknown", "left unknown"),
+            )
+            if counts[kind]
+        ]
+        unknown = sorted({call["token"] for call in calls if call["answered"] == "unknown"})
+        tail = f" (unknown: {', '.join(unknown)})" if unknown else ""
+        notes.append(f"provider functions: {', '.join(parts)}{tail}")
+    remote = meta.get("remoteComponents") or []
+    if remote:
+        notes.append(
+            f"{len(remote)} remote component(s) whose contents are not visible offline: "
+            + ", ".join(component["urn"].rsplit("::", 1)[-1] + f" ({component['type']})" for component in remote)
+        )
+    return notes

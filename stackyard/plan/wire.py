@@ -24,26 +24,38 @@ def struct_to_dict(struct: struct_pb2.Struct) -> dict[str, Any]:
     return converted
 
 
-def to_plan_value(value: Any, path: str, secret_paths: list[str]) -> Any:
-    """Plan form of one wire value; `secret_paths` collects where secrets were redacted."""
+def to_plan_value(
+    value: Any, path: str, secret_paths: list[str], references: dict[str, str] | None = None
+) -> Any:
+    """Plan form of one wire value; `secret_paths` collects where secrets were redacted, and
+    `references` the resources passed as objects (path -> URN)."""
     if isinstance(value, dict):
         signature = value.get(SIG_KEY)
         if signature == SECRET_SIG:
             secret_paths.append(path)
             return SECRET
         if signature == RESOURCE_SIG:
-            return value.get("urn", UNKNOWN)
+            # Providers take no resource references: the engine passes a custom resource's ID
+            # (unknown until it exists) and a component's URN.
+            urn = value.get("urn", UNKNOWN)
+            if references is not None:
+                references[path] = urn
+            return value.get("id", urn)
         if signature == OUTPUT_SIG:
             if value.get("secret"):
                 secret_paths.append(path)
                 return SECRET
-            return to_plan_value(value.get("value", UNKNOWN), path, secret_paths)
+            return to_plan_value(value.get("value", UNKNOWN), path, secret_paths, references)
         if signature is not None:
             # Assets and archives: keep their identity (path, hash), drop inline text of secrets.
             return {key: to_plan_value(item, f"{path}.{key}", secret_paths) for key, item in value.items()}
-        return {key: to_plan_value(item, f"{path}.{key}", secret_paths) for key, item in value.items()}
+        return {
+            key: to_plan_value(item, f"{path}.{key}", secret_paths, references) for key, item in value.items()
+        }
     if isinstance(value, list):
-        return [to_plan_value(item, f"{path}[{index}]", secret_paths) for index, item in enumerate(value)]
+        return [
+            to_plan_value(item, f"{path}[{index}]", secret_paths, references) for index, item in enumerate(value)
+        ]
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)
     return value
