@@ -163,6 +163,14 @@ def _close(loop: asyncio.AbstractEventLoop) -> None:
     (`_ensure_event_loop`), which would otherwise be torn down noisily at exit."""
     import concurrent.futures
 
+    # A program stopped early (time limit, exit) leaves tasks pending: end them inside the loop,
+    # or they are torn down noisily when collected.
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        with contextlib.suppress(BaseException):
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
     executor = getattr(loop, "_default_executor", None)
     if isinstance(executor, concurrent.futures.ThreadPoolExecutor):
         # A submit may start a thread: iterate over a copy of the set.

@@ -29,9 +29,9 @@ class PlanTimeout(UserError):
 class ProgressWatch:
     """Pending registrations and the last one, for the stall message and the timeout message."""
 
-    def __init__(self, monitor: Any, stall_seconds: float = STALL_SECONDS, stream: IO[str] | None = None) -> None:
+    def __init__(self, monitor: Any, stall_seconds: float | None = None, stream: IO[str] | None = None) -> None:
         self._monitor = monitor
-        self._stall_seconds = stall_seconds
+        self._stall_seconds = STALL_SECONDS if stall_seconds is None else stall_seconds
         self._stream = stream
         self._pending: Counter[tuple[str, str]] = Counter()
         self._lock = threading.Lock()
