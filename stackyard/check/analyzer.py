@@ -31,6 +31,7 @@ from google.protobuf import struct_pb2
 from stackyard.check.model import CheckInput, Resource
 from stackyard.errors import UserError
 
+PACK_HOST = str(Path(__file__).with_name("pack_host.py"))
 START_TIMEOUT_S = 60.0
 NO_ENGINE = "127.0.0.1:0"
 IN_FLIGHT = 8
@@ -66,9 +67,10 @@ class PackProcess:
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process; closed in close()
         # The Python language host runs `python -u -m pulumi.policy <engine> <pack dir>` in the pack
         # directory; `pulumi.policy` configures the runtime from the environment, then runs
-        # `__main__.py`. There is no engine here: the address is never dialled by a pack.
+        # `__main__.py`. `pack_host` does exactly that, with each policy's exceptions caught as its
+        # own error result. There is no engine here: the address is never dialled by a pack.
         self._process = subprocess.Popen(
-            [interpreter(self.path, self.manifest), "-u", "-m", "pulumi.policy", NO_ENGINE, str(self.path)],
+            [interpreter(self.path, self.manifest), "-u", PACK_HOST, NO_ENGINE, str(self.path)],
             cwd=self.path,
             env=env,
             stdin=subprocess.DEVNULL,

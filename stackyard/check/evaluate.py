@@ -12,6 +12,12 @@ Results per rule and subject:
   configuration.
 - `pass`: the rule ran on the subject and reported nothing.
 - `waived`: a `fail` or `indeterminate` result that an unexpired waiver covers.
+- `error`: the policy raised (`stackyard.check.pack_host` reports it for that rule and subject
+  alone); the other rules' results are kept. An error always makes the run fail.
+
+Components built inside their provider plugin (remote components) have contents no rule sees: every
+report lists them. Under `--strict` each is a failure of `OFFLINE_COVERAGE_RULE`, which a waiver
+can waive.
 
 Resource policies produce one result per resource. Stack policies produce a result for each
 resource they report against, or that their indeterminate message names (a violation without a
@@ -29,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from stackyard.check.analyzer import PackWorkers, build_requests, started_packs
+from stackyard.check.defaults import with_provider_defaults
 from stackyard.check.indeterminate import parse_indeterminate
 from stackyard.check.inputs import read_input
 from stackyard.check.model import (
@@ -40,6 +47,7 @@ from stackyard.check.model import (
     Result,
     Rule,
 )
+from stackyard.check.pack_host import ERROR_MARK
 from stackyard.check.policy_config import (
     PolicyConfig,
     config_hash,
@@ -71,9 +79,13 @@ class CheckRun:
         return {r.value: self.count(r) for r in Result}
 
     def blocking(self) -> list[Finding]:
-        """The findings that make the run fail: mandatory failures (and, strict, indeterminates)."""
+        """The findings that make the run fail: errors, mandatory failures (and, strict, indeterminates)."""
         blocking_results = {Result.FAIL, Result.INDETERMINATE} if self.strict else {Result.FAIL}
-        return [f for f in self.findings if f.result in blocking_results and f.mandatory]
+        return [
+            f
+            for f in self.findings
+            if f.result is Result.ERROR or (f.result in blocking_results and f.mandatory)
+        ]
 
     @property
     def exit_code(self) -> ExitCode:
@@ -100,7 +112,7 @@ def run_check(
     # Everything the user wrote is read before a pack starts, so bad input fails fast.
     waivers = load_waivers(options.waivers)
     config = load_config_file(options.config)
-    read = read_input(options.input_path, options.stack)
+    read = with_provider_defaults(read_input(options.input_path, options.stack))
     packs: list[Pack] = []
     findings: list[Finding] = []
     with started_packs(options.packs, read) as running:
@@ -113,6 +125,10 @@ def run_check(
             pack, pack_findings = _run_pack(workers, checked, requests, stack_request, config, advance)
             packs.append(pack)
             findings.extend(pack_findings)
+    if options.strict and checked.opaque:
+        coverage = _coverage_pack()
+        packs.append(coverage)
+        findings.extend(_coverage_findings(coverage.rules[0], checked))
     statuses = apply_waivers(findings, waivers, options.today or started_at.date())
     return CheckRun(
         input=checked,
@@ -167,6 +183,41 @@ def _run_pack(
     return pack, findings
 
 
+OFFLINE_COVERAGE_PACK = "stackyard-offline-coverage"
+OFFLINE_COVERAGE_RULE = "remote-component-not-visible"
+
+
+def _coverage_pack() -> Pack:
+    import stackyard
+
+    rule = Rule(
+        name=OFFLINE_COVERAGE_RULE,
+        pack=OFFLINE_COVERAGE_PACK,
+        description="Every resource of the stack is visible to the policies: no component is built "
+        "inside its provider plugin, out of sight of an offline check.",
+        enforcement=Enforcement.MANDATORY,
+        kind="resource",
+        severity="medium",
+        remediation="Check the output of `pulumi preview --json` (where the engine has expanded the "
+        "component) instead of a stackyard plan, or waive the component with a reason.",
+    )
+    return Pack(OFFLINE_COVERAGE_PACK, stackyard.__version__, "(built in)", "", (rule,))
+
+
+def _coverage_findings(rule: Rule, checked: CheckInput) -> list[Finding]:
+    return [
+        Finding(
+            rule,
+            component.urn,
+            component.type,
+            Result.FAIL,
+            f"remote component of package {component.package!r}: its contents are built by its provider "
+            "plugin and are not visible offline (--strict)",
+        )
+        for component in checked.opaque
+    ]
+
+
 def _rule(policy: Any, pack: str, config: dict[str, PolicyConfig]) -> Rule:
     from pulumi.runtime.proto import analyzer_pb2
 
@@ -200,6 +251,8 @@ def _verdicts(response: Any) -> dict[str, tuple[Result, str]]:
         results = _classify(diagnostic)
         result, message = results[0].result, "\n".join(r.message for r in results)
         previous = verdicts.get(diagnostic.policyName)
+        if previous and previous[0] is Result.ERROR:
+            continue  # the rule did not finish: what it reported before raising is not its verdict
         if previous and previous[0] is Result.FAIL and result is Result.FAIL:
             message = f"{previous[1]}\n{message}"
         elif previous and previous[0] is Result.FAIL:
@@ -223,6 +276,8 @@ def _classify(diagnostic: Any) -> list[_Reported]:
     # pulumi_policy prefixes each violation with the policy's description line.
     if diagnostic.description and message.startswith(diagnostic.description):
         message = message[len(diagnostic.description) :].lstrip("\n")
+    if message.startswith(ERROR_MARK):
+        return [_Reported(Result.ERROR, message.removeprefix("stackyard: "))]
     unknowns = parse_indeterminate(message)
     if unknowns:
         return [_Reported(Result.INDETERMINATE, item.reason, item.urn) for item in unknowns]

@@ -39,6 +39,7 @@ from stackyard.check.model import (
     SIG_KEY,
     UNKNOWN,
     CheckInput,
+    OpaqueComponent,
     Provider,
     Resource,
 )
@@ -114,6 +115,10 @@ def _read_plan(document: dict[str, Any], source: str, sha256: str) -> CheckInput
         stack=str(meta.get("stack") or checked.stack),
         config=checked.config,
         resources=checked.resources,
+        opaque=tuple(
+            OpaqueComponent(str(c["urn"]), str(c["type"]), str(c.get("package", "")))
+            for c in meta.get("remoteComponents") or ()
+        ),
     )
 
 

@@ -28,6 +28,8 @@ class Result(StrEnum):
     NOT_APPLICABLE = "not_applicable"
     WAIVED = "waived"
     INDETERMINATE = "indeterminate"
+    ERROR = "error"
+    """The policy raised: the rule could not be evaluated on the subject."""
 
 
 class Enforcement(StrEnum):
@@ -85,6 +87,16 @@ class Resource:
 
 
 @dataclass(frozen=True)
+class OpaqueComponent:
+    """A component built inside its provider plugin (a multi-language component such as pulumi-eks'
+    `eks.Cluster`): offline, its children are not in the input and no rule sees them."""
+
+    urn: str
+    type: str
+    package: str
+
+
+@dataclass(frozen=True)
 class CheckInput:
     """What a reader found in an input document."""
 
@@ -97,6 +109,7 @@ class CheckInput:
     stack: str
     config: dict[str, str]
     resources: tuple[Resource, ...]
+    opaque: tuple[OpaqueComponent, ...] = ()
 
     @property
     def stack_urn(self) -> str:

@@ -50,7 +50,9 @@ class InvokeAnswer(BaseModel):
         default_factory=dict,
         description="Arguments a call must include to get this answer (wire names); empty matches every call.",
     )
-    result: dict[str, Any] = Field(description="The function's result (wire names), as the provider returns it.")
+    result: dict[str, Any] = Field(
+        description="The function's result (wire names), as the provider returns it."
+    )
 
 
 class InvokesFile(BaseModel):

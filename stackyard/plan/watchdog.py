@@ -29,7 +29,9 @@ class PlanTimeout(UserError):
 class ProgressWatch:
     """Pending registrations and the last one, for the stall message and the timeout message."""
 
-    def __init__(self, monitor: Any, stall_seconds: float | None = None, stream: IO[str] | None = None) -> None:
+    def __init__(
+        self, monitor: Any, stall_seconds: float | None = None, stream: IO[str] | None = None
+    ) -> None:
         self._monitor = monitor
         self._stall_seconds = STALL_SECONDS if stall_seconds is None else stall_seconds
         self._stream = stream
@@ -70,7 +72,11 @@ class ProgressWatch:
             if idle >= self._stall_seconds and self._monitor.last_progress != warned_at:
                 warned_at = self._monitor.last_progress
                 stream = self._stream or sys.stderr
-                print(f"stackyard plan: no progress for {idle:.0f} s; {self.waiting_on()}", file=stream, flush=True)
+                print(
+                    f"stackyard plan: no progress for {idle:.0f} s; {self.waiting_on()}",
+                    file=stream,
+                    flush=True,
+                )
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._watch, name="stackyard-plan-watch", daemon=True)

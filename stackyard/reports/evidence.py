@@ -13,7 +13,8 @@ from typing import Any
 import stackyard
 from stackyard.check.evaluate import CheckRun
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
+"""2.0: the `error` result (a policy that raised) and `coverage` (what the policies could not see)."""
 SCHEMA_PATH = Path(__file__).with_name("evidence.schema.json")
 
 
@@ -82,6 +83,11 @@ def document(run: CheckRun) -> dict[str, Any]:
             for resource in checked.resources
             for r in resource.resolutions
         ],
+        "coverage": {
+            "remoteComponents": [
+                {"urn": c.urn, "type": c.type, "package": c.package} for c in checked.opaque
+            ]
+        },
         "waivers": [
             {
                 "id": s.id,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from stackyard.check.evaluate import CheckRun
 from stackyard.check.model import Finding, Result
-from stackyard.reports.summary import notable, resource_name, status_line
+from stackyard.reports.summary import coverage_line, notable, resource_name, status_line
 
 MAX_ROWS = 100
 
@@ -44,11 +44,14 @@ def render(run: CheckRun) -> str:
         f"`{checked.project}/{checked.stack}` from `{checked.source}` ({checked.kind}, {len(checked.resources)} "
         f"resources); packs: " + ", ".join(f"`{p.name}@{p.version}`" for p in run.packs),
         "",
-        "| Pass | Fail | Indeterminate | Waived | Not applicable |",
-        "| ---: | ---: | ---: | ---: | ---: |",
-        "| {pass} | {fail} | {indeterminate} | {waived} | {not_applicable} |".format(**run.counts()),
+        "| Pass | Fail | Error | Indeterminate | Waived | Not applicable |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| {pass} | {fail} | {error} | {indeterminate} | {waived} | {not_applicable} |".format(**run.counts()),
         "",
     ]
+    coverage = coverage_line(run)
+    if coverage:
+        lines += [f"> **Coverage:** {_cell(coverage)}", ""]
     if blocking:
         lines += ["### Blocking", "", *_table(blocking), ""]
     for title, group in (

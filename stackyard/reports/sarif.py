@@ -7,6 +7,9 @@
 - Waived findings carry a suppression whose justification is the waiver's reason, approver, ticket
   and expiry; GitHub shows them as dismissed.
 - Code scanning needs a physical location: the checked input file (a resource has no source line).
+- A policy that raised is not a result about the resource but a failure of the tool on it: a
+  `toolExecutionNotification` of level `error` (and `executionSuccessful` false). Remote components
+  the policies could not see are notifications of level `warning`.
 """
 
 from __future__ import annotations
@@ -124,11 +127,29 @@ def document(run: CheckRun) -> dict[str, Any]:
     uri = _artifact_uri(run.input.source)
     blocking = {id(f) for f in run.blocking()}
     waivers = {s.id: s for s in run.waivers}
+    shown = notable(run)
     results = [
-        _result(f, index[(f.rule.pack, f.rule.name)], uri, id(f) in blocking, waivers) for f in notable(run)
+        _result(f, index[(f.rule.pack, f.rule.name)], uri, id(f) in blocking, waivers)
+        for f in shown
+        if f.result is not Result.ERROR
+    ]
+    notifications = [
+        _error_notification(f, index[(f.rule.pack, f.rule.name)], uri) for f in shown if f.result is Result.ERROR
+    ]
+    notifications += [
+        {
+            "level": "warning",
+            "message": {
+                "text": f"remote component {c.type} (package {c.package}) is not visible offline: "
+                "no policy saw its contents"
+            },
+            "locations": [{"logicalLocations": [{"fullyQualifiedName": c.urn, "kind": "resource"}]}],
+        }
+        for c in run.input.opaque
     ]
     invocation: dict[str, Any] = {
-        "executionSuccessful": True,
+        "executionSuccessful": not any(f.result is Result.ERROR for f in shown),
+        "toolExecutionNotifications": notifications,
         "exitCode": int(run.exit_code),
         "startTimeUtc": run.started_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
         "properties": {"waivers": [_waiver_note(s) for s in run.waivers]},
@@ -151,6 +172,21 @@ def document(run: CheckRun) -> dict[str, Any]:
             {"repositoryUri": Path(os.getcwd()).resolve().as_uri(), "revisionId": run.git_commit}
         ]
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [sarif_run]}
+
+
+def _error_notification(finding: Finding, index: int, uri: str) -> dict[str, Any]:
+    return {
+        "level": "error",
+        "message": {"text": f"{finding.rule.name} on {finding.urn}: {finding.message}"},
+        "descriptor": {"id": finding.rule.name, "index": index},
+        "locations": [
+            {
+                "physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": 1}},
+                "logicalLocations": [{"fullyQualifiedName": finding.urn, "kind": "resource"}],
+            }
+        ],
+        "properties": {"result": finding.result.value, "resourceType": finding.resource_type},
+    }
 
 
 def _waiver_note(status: WaiverStatus) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from stackyard.check.evaluate import CheckRun
 from stackyard.check.model import Finding, Result
-from stackyard.reports.summary import notable, resource_name, status_line
+from stackyard.reports.summary import coverage_line, notable, resource_name, status_line
 
 LISTED = 5
 """Resources named in an entry that stands for several undecided resources."""
@@ -26,6 +26,8 @@ def render(run: CheckRun) -> str:
     blocking = {id(f) for f in run.blocking()}
 
     def label(finding: Finding) -> str:
+        if finding.result is Result.ERROR:
+            return "ERROR"
         if finding.result is Result.FAIL:
             return "FAIL" if id(finding) in blocking else "WARN"
         if finding.result is Result.INDETERMINATE and id(finding) in blocking:
@@ -64,5 +66,8 @@ def render(run: CheckRun) -> str:
                 f"  {status.id} {status.state.value.upper()} {w.rule} {w.resources} (expires {w.expires}, "
                 f"ticket {w.ticket}, approved by {w.approver}; matched {len(status.matched)}): {w.reason}"
             )
+    coverage = coverage_line(run)
+    if coverage:
+        lines += ["", f"coverage: {coverage}"]
     lines += ["", status_line(run)]
     return "\n".join(lines) + "\n"

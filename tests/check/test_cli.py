@@ -99,16 +99,31 @@ def test_the_default_pack_is_the_catalog() -> None:
 
 
 @pytest.mark.parametrize(
-    ("crash", "message"),
+    ("crash", "rule", "line", "message"),
     [
-        ("resource", "Analyze failed: Exception calling application: bucket rule crashed"),
-        ("stack", "AnalyzeStack failed: Exception calling application: stack rule crashed"),
+        ("resource", "crash-on-buckets", 18, "bucket rule crashed"),
+        ("stack", "crash-on-stack", 23, "stack rule crashed"),
     ],
 )
-def test_a_pack_that_crashes_is_reported_and_exits_2(
-    run_cli: Cli, plan: Path, monkeypatch: pytest.MonkeyPatch, crash: str, message: str
+def test_a_policy_that_raises_is_an_error_result_and_exits_1(
+    run_cli: Cli,
+    plan: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    crash: str,
+    rule: str,
+    line: int,
+    message: str,
 ) -> None:
     monkeypatch.setenv("BROKEN_PACK_CRASH", crash)
-    result = run_cli(plan, "--pack", FIXTURES / "broken_pack")
-    assert result.exit_code == 2
-    assert result.output.startswith(f"{FIXTURES / 'broken_pack'}: {message}\n")
+    result = run_cli(plan, "--pack", FIXTURES / "broken_pack", "--format", "json", "--out-dir", tmp_path)
+    assert result.exit_code == 1
+    evidence = json.loads((tmp_path / "stackyard-check.json").read_text())
+    errors = [r for r in evidence["results"] if r["result"] == "error"]
+    assert errors
+    assert {r["rule"] for r in errors} == {rule}
+    assert {r["message"] for r in errors} == {
+        f"the policy raised RuntimeError: {message} at {FIXTURES / 'broken_pack' / '__main__.py'}:{line}"
+    }
+    other = "crash-on-stack" if rule == "crash-on-buckets" else "crash-on-buckets"
+    assert {r["result"] for r in evidence["results"] if r["rule"] == other} <= {"pass", "not_applicable"}

@@ -37,7 +37,7 @@ def test_text_has_summary_failures_and_waivers(reports: dict[str, str]) -> None:
 def test_json_evidence_matrix_follows_its_schema(reports: dict[str, str], scenario: CheckRun) -> None:
     document = json.loads(reports["json"])
     jsonschema.Draft202012Validator(json.loads(evidence.SCHEMA_PATH.read_text())).validate(document)
-    assert document["schemaVersion"] == evidence.SCHEMA_VERSION == "1.0"
+    assert document["schemaVersion"] == evidence.SCHEMA_VERSION == "2.0"
     assert len(document["results"]) == len(scenario.findings)
     assert document["summary"] == scenario.counts()
     assert document["input"]["sha256"] == scenario.input.sha256
@@ -118,7 +118,7 @@ def test_junit_cases(reports: dict[str, str]) -> None:
 def test_markdown_comment(reports: dict[str, str]) -> None:
     report = reports["md"]
     assert report.startswith("## :x: stackyard check: FAILED: 1 mandatory failure\n")
-    assert "| 26 | 2 | 2 | 1 | 30 |" in report
+    assert "| 26 | 2 | 0 | 2 | 1 | 30 |" in report
     assert (
         "| `no-public-buckets` | `public` | `aws:s3/bucket:Bucket` | mandatory | bucket ACL is public-read |"
         in report

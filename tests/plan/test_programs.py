@@ -132,7 +132,9 @@ def test_lookups_answered_from_the_stack_config_and_one_left_unknown(tmp_path: P
         ("aws:ec2/getVpc:getVpc", "invokes"),
         ("aws:route53/getZone:getZone", "invokes"),
     ]
-    subnets_call = next(c for c in document["stackyard"]["invokes"] if c["token"] == "aws:ec2/getSubnets:getSubnets")
+    subnets_call = next(
+        c for c in document["stackyard"]["invokes"] if c["token"] == "aws:ec2/getSubnets:getSubnets"
+    )
     # Its arguments name the answered VPC, so an answer can be written for exactly this call.
     assert subnets_call["args"] == {"filters": [{"name": "vpc-id", "values": ["vpc-0a1b2c3d4e5f60718"]}]}
 
@@ -155,13 +157,17 @@ def test_pure_functions_are_computed_from_config(tmp_path: Path) -> None:
 def test_a_remote_component_is_marked_opaque(tmp_path: Path) -> None:
     document = plan_project(program(tmp_path, "remote-component"))
     vpc_urn = urn("remote-component", "awsx:ec2:Vpc", "main")
-    assert document["stackyard"]["remoteComponents"] == [{"urn": vpc_urn, "type": "awsx:ec2:Vpc", "package": "awsx"}]
+    assert document["stackyard"]["remoteComponents"] == [
+        {"urn": vpc_urn, "type": "awsx:ec2:Vpc", "package": "awsx"}
+    ]
     group = states(document)["web"]
     assert group["inputs"]["vpcId"] == UNKNOWN
     assert group["propertyDependencies"]["vpcId"] == [vpc_urn]
 
 
-def test_a_directory_without_a_stack_file_plans_a_new_stack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_directory_without_a_stack_file_plans_a_new_stack(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     directory = program(tmp_path, "no-stack-file")
     assert main(["plan", str(directory)]) == 0
     out = capsys.readouterr().out
@@ -200,7 +206,9 @@ def test_a_program_that_never_finishes_stops_at_the_timeout_naming_what_it_waits
     )
 
 
-def test_the_stall_watch_says_what_the_program_waits_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_stall_watch_says_what_the_program_waits_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from stackyard.plan import watchdog
 
     original = watchdog.STALL_SECONDS

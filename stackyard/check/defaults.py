@@ -1,0 +1,90 @@
+"""Provider defaults that policy packs commonly read, filled into the inputs of a stackyard plan.
+
+In a real preview the provider's `Check` fills the defaults of properties the program left out,
+so a pack may read `args.props["blockPublicPolicy"]` and find `False`. A stackyard plan records what
+the program sent, before any provider ran: without these, such a pack raises `KeyError`.
+
+Only the properties below are filled, and only with the default pulumi-aws itself documents for
+them (its generated docstrings say "Defaults to `false`."), read from the installed package, never
+typed in here. A `pulumi preview --json` document already has them and is left alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+import re
+from functools import cache
+from typing import Any
+
+from stackyard.check.model import CheckInput, Resource
+
+COMMONLY_READ: dict[str, tuple[str, ...]] = {
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (
+        "blockPublicAcls",
+        "blockPublicPolicy",
+        "ignorePublicAcls",
+        "restrictPublicBuckets",
+    ),
+    "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock": (
+        "blockPublicAcls",
+        "blockPublicPolicy",
+        "ignorePublicAcls",
+        "restrictPublicBuckets",
+    ),
+    "aws:kms/key:Key": ("enableKeyRotation", "bypassPolicyLockoutSafetyCheck"),
+    "aws:rds/instance:Instance": ("publiclyAccessible", "storageEncrypted", "deletionProtection"),
+    "aws:rds/cluster:Cluster": ("storageEncrypted", "deletionProtection"),
+    "aws:ecr/repository:Repository": ("forceDelete",),
+}
+"""Type -> the properties packs commonly read whose provider default is filled in."""
+
+_DEFAULT = re.compile(r"(?:Defaults to|[Dd]efault is|default value is) `(true|false|-?\d+)`")
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _module_of(type_token: str) -> tuple[str, str] | None:
+    """`aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock` -> (pulumi_aws.s3.bucket_public_access_block, class)."""
+    package, path, class_name = type_token.split(":")
+    module_path, _, file_name = path.partition("/")
+    if not file_name:
+        return None
+    return f"pulumi_{package}.{module_path}.{_snake(file_name)}", class_name
+
+
+@cache
+def documented_default(type_token: str, prop: str) -> Any:
+    """The default pulumi-aws documents for `prop` of `type_token`, or None when it documents none."""
+    located = _module_of(type_token)
+    if located is None:
+        return None
+    module_name, class_name = located
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return None
+    args_class = getattr(module, f"{class_name}Args", None)
+    getter = getattr(args_class, _snake(prop), None)
+    doc = getattr(getattr(getter, "fget", None), "__doc__", None) or ""
+    found = _DEFAULT.search(doc)
+    return json.loads(found.group(1)) if found else None
+
+
+def _filled(resource: Resource) -> Resource:
+    missing = [prop for prop in COMMONLY_READ.get(resource.type, ()) if prop not in resource.inputs]
+    defaults = {prop: documented_default(resource.type, prop) for prop in missing}
+    defaults = {prop: value for prop, value in defaults.items() if value is not None}
+    if not defaults:
+        return resource
+    return dataclasses.replace(resource, inputs={**resource.inputs, **defaults})
+
+
+def with_provider_defaults(checked: CheckInput) -> CheckInput:
+    """`checked` with the documented defaults filled in, for a stackyard plan; anything else as it is."""
+    if checked.kind != "plan":
+        return checked
+    return dataclasses.replace(checked, resources=tuple(_filled(r) for r in checked.resources))
