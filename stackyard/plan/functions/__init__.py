@@ -1,0 +1,61 @@
+"""Provider functions (invokes) whose result needs no cloud, computed as the provider computes them.
+
+`compute(token, args, facts)` takes the invoke's arguments in wire form (camelCase keys, as the
+SDK sends them) and returns the result in wire form, or None when the token is not one computed
+here (or, for a table-backed function, when the table does not know the region). Arguments the
+provider would refuse raise `FunctionError`, whose message names the token and the argument.
+Arguments holding an unknown value (a preview output) make every output unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from stackyard.plan.functions import aws_meta, kubernetes, policy_document, regional_tables
+from stackyard.plan.functions.errors import FunctionError
+from stackyard.plan.functions.facts import PlanFacts
+from stackyard.plan.wire import UNKNOWN, contains_unknown
+
+Function = Callable[[dict[str, Any], PlanFacts], "dict[str, Any] | None"]
+
+_FUNCTIONS: dict[str, Function] = {
+    "aws:index/getCallerIdentity:getCallerIdentity": aws_meta.caller_identity,
+    "aws:index/getRegion:getRegion": aws_meta.region,
+    "aws:index/getPartition:getPartition": aws_meta.partition,
+    "aws:index/getAvailabilityZones:getAvailabilityZones": aws_meta.availability_zones,
+    "aws:index/getArn:getArn": aws_meta.arn,
+    "aws:index/getDefaultTags:getDefaultTags": aws_meta.default_tags,
+    "aws:index/getBillingServiceAccount:getBillingServiceAccount": aws_meta.billing_service_account,
+    "aws:index/getServicePrincipal:getServicePrincipal": aws_meta.service_principal,
+    policy_document.TOKEN: lambda args, facts: policy_document.get_policy_document(args),
+    "aws:elb/getServiceAccount:getServiceAccount": lambda args, facts: regional_tables.service_account(
+        regional_tables.ELB_SERVICE_ACCOUNTS, args, facts
+    ),
+    "aws:cloudtrail/getServiceAccount:getServiceAccount": lambda args, facts: regional_tables.service_account(
+        regional_tables.CLOUDTRAIL_SERVICE_ACCOUNTS, args, facts
+    ),
+    "aws:elb/getHostedZoneId:getHostedZoneId": regional_tables.elb_hosted_zone_id,
+    "aws:lb/getHostedZoneId:getHostedZoneId": regional_tables.lb_hosted_zone_id,
+    kubernetes.TOKEN: lambda args, facts: kubernetes.decode(args),
+}
+
+PURE_TOKENS: frozenset[str] = frozenset(_FUNCTIONS)
+
+# The outputs each function computes; with an unknown argument they are all unknown.
+_UNKNOWN_OUTPUTS: dict[str, tuple[str, ...]] = {
+    policy_document.TOKEN: ("id", "json", "minifiedJson"),
+    kubernetes.TOKEN: ("result",),
+}
+
+
+def compute(token: str, args: dict[str, Any], facts: PlanFacts) -> dict[str, Any] | None:
+    function = _FUNCTIONS.get(token)
+    if function is None:
+        return None
+    if contains_unknown(args):
+        return {**args, **{name: UNKNOWN for name in _UNKNOWN_OUTPUTS.get(token, ("id",))}}
+    return function(dict(args), facts)
+
+
+__all__ = ["PURE_TOKENS", "FunctionError", "PlanFacts", "compute"]
