@@ -146,11 +146,21 @@ def get_policy_document(args: dict[str, Any]) -> dict[str, Any]:
 # --- statements from the program's arguments ----------------------------------------------
 
 
+# A statement given as a dict in Python reaches the provider with snake_case keys (the SDK does
+# not rename them); the bridge maps either spelling to the Terraform attribute.
+_SNAKE_CASE = {
+    "notActions": "not_actions",
+    "notResources": "not_resources",
+    "notPrincipals": "not_principals",
+}
+
+
 def _normalise(raw: Any, index: int) -> dict[str, Any]:
     """One statement argument checked and with every field present, without touching the input."""
     where = f"statements[{index}]"
     if not isinstance(raw, dict):
         raise FunctionError(TOKEN, f"{where} must be an object, got {raw!r}")
+    raw = {_camel_case(key): value for key, value in raw.items()}
     sid = raw.get("sid") or ""
     if not isinstance(sid, str) or not _SID.match(sid):
         raise FunctionError(TOKEN, f"{where}.sid must only include alphanumeric characters, got {sid!r}")
@@ -183,6 +193,10 @@ def _normalise(raw: Any, index: int) -> dict[str, Any]:
             }
         )
     return statement
+
+
+def _camel_case(key: str) -> str:
+    return next((camel for camel, snake in _SNAKE_CASE.items() if key == snake), key)
 
 
 def _strings_of(raw: dict[str, Any], key: str, where: str) -> list[str]:
@@ -292,19 +306,22 @@ def _principals_state(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # --- documents given as JSON text ---------------------------------------------------------
 
 
-class _Pairs(list[tuple[str, Any]]):
+class _Pairs:
     """A JSON object with its keys in order and duplicates kept, as Go's decoder walks it."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        self.pairs = pairs
 
     def field(self, name: str) -> Any:
         """Go's struct decoding: keys match a field case-insensitively, and the last one wins."""
         found = None
-        for key, value in self:
+        for key, value in self.pairs:
             if key.lower() == name.lower():
                 found = value
         return found
 
     def mapping(self) -> dict[str, Any]:
-        return dict(self)
+        return dict(self.pairs)
 
 
 def _read_document(text: str, where: str) -> _Document:
@@ -379,12 +396,12 @@ def _json_conditions(value: Any, where: str) -> list[Condition]:
     if value is None:
         return []
     if not isinstance(value, _Pairs) or not all(
-        isinstance(keys, _Pairs) or keys is None for _, keys in value
+        isinstance(keys, _Pairs) or keys is None for keys in value.mapping().values()
     ):
         raise FunctionError(TOKEN, f"{where} must map each test to an object of variables")
     conditions: list[Condition] = []
     for test, variables in value.mapping().items():
-        for variable, values in (variables or _Pairs()).mapping().items():
+        for variable, values in (variables.mapping() if variables is not None else {}).items():
             # Go's decoder keeps strings, booleans (as "true"/"false") and lists of strings, and
             # drops any other value without a word.
             if isinstance(values, bool):
