@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import zlib
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -770,10 +771,40 @@ def test_facts_come_from_config_with_partitions_from_botocore() -> None:
             {"id": "Z02239872DOALSIDCX66S", "loadBalancerType": "network", "region": "eu-central-2"},
         ),
         ("aws:index/getDefaultTags:getDefaultTags", {}, {"id": "aws"}),
+        (
+            "aws:elasticbeanstalk/getHostedZone:getHostedZone",
+            {},
+            {"id": "Z117KPS5GTRQ2G", "region": "us-east-1"},
+        ),
+        (
+            "aws:cloudfront/getLogDeliveryCanonicalUserId:getLogDeliveryCanonicalUserId",
+            {"region": "cn-north-1"},
+            {
+                "id": "a52cb28745c0c06e84ec548334e44bfa7fc2a85c54af20cd59e4969344b7af56",
+                "region": "cn-north-1",
+            },
+        ),
+        (
+            "aws:cloudfront/getLogDeliveryCanonicalUserId:getLogDeliveryCanonicalUserId",
+            {},
+            {"id": "c4c1ede66af53448b93c283ce9448c4ba468c9432aa01d700d3878632f77d2d0"},
+        ),
     ],
 )
 def test_account_free_functions(token: str, args: dict[str, Any], expected: dict[str, Any]) -> None:
     assert compute(token, args, FACTS) == expected
+
+
+def test_every_token_is_one_the_installed_sdks_invoke() -> None:
+    import pulumi_aws
+    import pulumi_kubernetes
+
+    sources = "".join(
+        path.read_text(encoding="utf-8")
+        for package in (pulumi_aws, pulumi_kubernetes)
+        for path in Path(package.__file__).parent.rglob("get_*.py")
+    ) + (Path(pulumi_kubernetes.__file__).parent / "yaml" / "yaml.py").read_text(encoding="utf-8")
+    assert sorted(token for token in PURE_TOKENS if f"'{token}'" not in sources) == []
 
 
 def test_default_tags_drop_aws_and_ignored_keys() -> None:

@@ -37,6 +37,10 @@ _FUNCTIONS: dict[str, Function] = {
     ),
     "aws:elb/getHostedZoneId:getHostedZoneId": regional_tables.elb_hosted_zone_id,
     "aws:lb/getHostedZoneId:getHostedZoneId": regional_tables.lb_hosted_zone_id,
+    "aws:elasticbeanstalk/getHostedZone:getHostedZone": regional_tables.elastic_beanstalk_hosted_zone,
+    "aws:cloudfront/getLogDeliveryCanonicalUserId:getLogDeliveryCanonicalUserId": (
+        regional_tables.log_delivery_canonical_user_id
+    ),
     kubernetes.TOKEN: lambda args, facts: kubernetes.decode(args),
 }
 
@@ -45,6 +49,10 @@ PURE_TOKENS: frozenset[str] = frozenset(_FUNCTIONS)
 # The outputs each function computes; with an unknown argument they are all unknown.
 _UNKNOWN_OUTPUTS: dict[str, tuple[str, ...]] = {
     policy_document.TOKEN: ("id", "json", "minifiedJson"),
+    "aws:elasticbeanstalk/getHostedZone:getHostedZone": regional_tables.elastic_beanstalk_hosted_zone,
+    "aws:cloudfront/getLogDeliveryCanonicalUserId:getLogDeliveryCanonicalUserId": (
+        regional_tables.log_delivery_canonical_user_id
+    ),
     kubernetes.TOKEN: ("result",),
 }
 

@@ -1,4 +1,4 @@
-"""Per-region constants the AWS provider ships: service accounts and load balancer zone IDs.
+"""Per-region constants the AWS provider ships: service accounts, hosted zone IDs, canonical IDs.
 
 Each table is AWS-published data as the Terraform AWS provider carries it; the file and commit
 it was read from are named on each. A region missing from a table is not answered here (the
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stackyard.plan.functions.facts import PlanFacts
+from stackyard.plan.functions.facts import PlanFacts, partition_of
 
 # internal/service/elb/service_account_data_source.go @ 01f431114674c27cf790fafb67ac274bf8f765e1
 ELB_SERVICE_ACCOUNTS = {
@@ -179,3 +179,51 @@ def lb_hosted_zone_id(args: dict[str, Any], facts: PlanFacts) -> dict[str, Any] 
     table = {"application": ALB_HOSTED_ZONE_IDS, "network": NLB_HOSTED_ZONE_IDS}.get(str(kind))
     zone = None if table is None else table.get(_region(args, facts))
     return None if zone is None else _echo_region({"id": zone, "loadBalancerType": kind}, args)
+
+
+# internal/service/elasticbeanstalk/hosted_zone_data_source.go @ 500a57965ceeb3afd5f1a8211dd3c06f5d53f55c
+ELASTIC_BEANSTALK_HOSTED_ZONE_IDS = {
+    "af-south-1": "Z1EI3BVKMKK4AM",
+    "ap-southeast-1": "Z16FZ9L249IFLT",
+    "ap-southeast-2": "Z2PCDNR3VC2G1N",
+    "ap-east-1": "ZPWYUBWRU171A",
+    "ap-northeast-1": "Z1R25G3KIG2GBW",
+    "ap-northeast-2": "Z3JE5OI70TWKCP",
+    "ap-northeast-3": "ZNE5GEY1TIAGY",
+    "ap-south-1": "Z18NTBI3Y7N9TZ",
+    "ca-central-1": "ZJFCZL7SSZB5I",
+    "eu-central-1": "Z1FRNW7UH4DEZJ",
+    "eu-north-1": "Z23GO28BZ5AETM",
+    "eu-south-1": "Z10VDYYOA2JFKM",
+    "eu-west-1": "Z2NYPWQ7DFZAZH",
+    "eu-west-2": "Z1GKAAAUGATPF1",
+    "eu-west-3": "Z5WN6GAYWG5OB",
+    "me-south-1": "Z2BBTEKR2I36N2",
+    "sa-east-1": "Z10X7K2B4QSOFV",
+    "us-east-1": "Z117KPS5GTRQ2G",
+    "us-east-2": "Z14LCN19Q5QHIC",
+    "us-west-1": "Z1LQECGX5PH1X",
+    "us-west-2": "Z38NKT9BP95V3O",
+    "us-gov-east-1": "Z35TSARG0EJ4VU",
+    "us-gov-west-1": "Z4KAURWC4UUUG",
+}
+
+# internal/service/cloudfront/log_delivery_canonical_user_id_data_source.go
+# @ a72a2603fd4d3ddd14cbab0af52f5d612281dbed: one ID for China, one for everywhere else.
+LOG_DELIVERY_CANONICAL_USER_IDS = {
+    "aws-cn": "a52cb28745c0c06e84ec548334e44bfa7fc2a85c54af20cd59e4969344b7af56",
+    "": "c4c1ede66af53448b93c283ce9448c4ba468c9432aa01d700d3878632f77d2d0",
+}
+
+
+def elastic_beanstalk_hosted_zone(args: dict[str, Any], facts: PlanFacts) -> dict[str, Any] | None:
+    region = _region(args, facts)
+    zone = ELASTIC_BEANSTALK_HOSTED_ZONE_IDS.get(region)
+    # This data source sets `region` in its state whether or not it was given.
+    return None if zone is None else {"id": zone, "region": region}
+
+
+def log_delivery_canonical_user_id(args: dict[str, Any], facts: PlanFacts) -> dict[str, Any]:
+    partition = partition_of(_region(args, facts)).id
+    canonical = LOG_DELIVERY_CANONICAL_USER_IDS.get(partition, LOG_DELIVERY_CANONICAL_USER_IDS[""])
+    return _echo_region({"id": canonical}, args)
