@@ -599,6 +599,10 @@ def test_an_empty_document_has_only_its_version() -> None:
 def test_unknown_arguments_leave_the_outputs_unknown() -> None:
     result = policy(statements=[statement(actions=["s3:*"], resources=[UNKNOWN])])
     assert (result["json"], result["minifiedJson"], result["id"]) == (UNKNOWN, UNKNOWN, UNKNOWN)
+    assert compute("aws:index/getArn:getArn", {"arn": UNKNOWN}, FACTS) == {
+        "arn": UNKNOWN,
+        **dict.fromkeys(("id", "partition", "service", "region", "account", "resource"), UNKNOWN),
+    }
 
 
 # --- a reader of user data: any statements give valid JSON that keeps them ----------------
@@ -805,6 +809,10 @@ def test_every_token_is_one_the_installed_sdks_invoke() -> None:
         for path in Path(package.__file__).parent.rglob("get_*.py")
     ) + (Path(pulumi_kubernetes.__file__).parent / "yaml" / "yaml.py").read_text(encoding="utf-8")
     assert sorted(token for token in PURE_TOKENS if f"'{token}'" not in sources) == []
+    for token in PURE_TOKENS:
+        # Every function knows which outputs an unknown argument leaves unknown.
+        unknown = compute(token, {"region": UNKNOWN}, FACTS)
+        assert unknown is not None and set(unknown.values()) == {UNKNOWN}
 
 
 def test_default_tags_drop_aws_and_ignored_keys() -> None:

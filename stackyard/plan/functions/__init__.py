@@ -47,12 +47,22 @@ _FUNCTIONS: dict[str, Function] = {
 PURE_TOKENS: frozenset[str] = frozenset(_FUNCTIONS)
 
 # The outputs each function computes; with an unknown argument they are all unknown.
-_UNKNOWN_OUTPUTS: dict[str, tuple[str, ...]] = {
+_COMPUTED_OUTPUTS: dict[str, tuple[str, ...]] = {
+    "aws:index/getCallerIdentity:getCallerIdentity": ("accountId", "arn", "userId", "id"),
+    "aws:index/getRegion:getRegion": ("name", "region", "id", "description", "endpoint"),
+    "aws:index/getPartition:getPartition": ("partition", "dnsSuffix", "id", "reverseDnsPrefix"),
+    "aws:index/getAvailabilityZones:getAvailabilityZones": ("names", "zoneIds", "id"),
+    "aws:index/getArn:getArn": ("id", "partition", "service", "region", "account", "resource"),
+    "aws:index/getDefaultTags:getDefaultTags": ("id", "tags"),
+    "aws:index/getBillingServiceAccount:getBillingServiceAccount": ("id", "arn"),
+    "aws:index/getServicePrincipal:getServicePrincipal": ("id", "name", "suffix", "region"),
     policy_document.TOKEN: ("id", "json", "minifiedJson"),
-    "aws:elasticbeanstalk/getHostedZone:getHostedZone": regional_tables.elastic_beanstalk_hosted_zone,
-    "aws:cloudfront/getLogDeliveryCanonicalUserId:getLogDeliveryCanonicalUserId": (
-        regional_tables.log_delivery_canonical_user_id
-    ),
+    "aws:elb/getServiceAccount:getServiceAccount": ("id", "arn"),
+    "aws:cloudtrail/getServiceAccount:getServiceAccount": ("id", "arn"),
+    "aws:elb/getHostedZoneId:getHostedZoneId": ("id",),
+    "aws:lb/getHostedZoneId:getHostedZoneId": ("id",),
+    "aws:elasticbeanstalk/getHostedZone:getHostedZone": ("id", "region"),
+    "aws:cloudfront/getLogDeliveryCanonicalUserId:getLogDeliveryCanonicalUserId": ("id",),
     kubernetes.TOKEN: ("result",),
 }
 
@@ -62,7 +72,7 @@ def compute(token: str, args: dict[str, Any], facts: PlanFacts) -> dict[str, Any
     if function is None:
         return None
     if contains_unknown(args):
-        return {**args, **{name: UNKNOWN for name in _UNKNOWN_OUTPUTS.get(token, ("id",))}}
+        return {**args, **dict.fromkeys(_COMPUTED_OUTPUTS[token], UNKNOWN)}
     return function(dict(args), facts)
 
 
