@@ -639,6 +639,44 @@ def test_any_statements_render_to_json_that_round_trips_them(statements: list[di
         )
 
 
+PRINCIPAL_BLOCKS = st.lists(
+    st.tuples(st.sampled_from(["AWS", "Service", "Federated", "*"]), st.lists(IAM_TEXT, max_size=3)),
+    max_size=3,
+    unique_by=lambda block: block[0],
+).map(lambda blocks: [{"type": kind, "identifiers": identifiers} for kind, identifiers in blocks])
+CONDITION_BLOCKS = st.lists(
+    st.fixed_dictionaries(
+        {
+            "test": st.sampled_from(["StringEquals", "StringLike", "Bool"]),
+            "variable": st.sampled_from(["aws:SourceAccount", "s3:prefix"]),
+            "values": st.lists(IAM_TEXT, max_size=3),
+        }
+    ),
+    max_size=3,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {"actions": st.lists(IAM_TEXT, max_size=3), "notResources": st.lists(IAM_TEXT, max_size=3)},
+            optional={
+                "principals": PRINCIPAL_BLOCKS,
+                "conditions": CONDITION_BLOCKS,
+                "sid": st.sampled_from(["", "A", "B"]),
+            },
+        ),
+        max_size=3,
+        unique_by=lambda each: each.get("sid") or object(),
+    )
+)
+def test_a_rendered_document_reads_back_as_itself(statements: list[dict[str, Any]]) -> None:
+    rendered = policy(statements=statements)["json"]
+    assert policy(sourcePolicyDocuments=[rendered])["json"] == rendered
+    assert policy(overridePolicyDocuments=[rendered])["json"] == rendered
+
+
 # --- the other functions ------------------------------------------------------------------
 
 
