@@ -677,6 +677,50 @@ def test_a_rendered_document_reads_back_as_itself(statements: list[dict[str, Any
     assert policy(overridePolicyDocuments=[rendered])["json"] == rendered
 
 
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | IAM_TEXT,
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "Version",
+                    "Statement",
+                    "Sid",
+                    "Effect",
+                    "Action",
+                    "Resource",
+                    "Principal",
+                    "Condition",
+                    "AWS",
+                    "Bool",
+                    "x",
+                ]
+            ),
+            children,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES)
+def test_any_json_as_a_source_document_renders_or_is_refused_with_a_message(value: Any) -> None:
+    text = json.dumps(value)
+    try:
+        result = policy(sourcePolicyDocuments=[text], overridePolicyDocuments=[text])
+    except FunctionError as error:
+        assert str(error).startswith(f"{POLICY}: ")
+    else:
+        assert json.loads(result["json"]) == json.loads(result["minifiedJson"])
+
+
 # --- the other functions ------------------------------------------------------------------
 
 
@@ -920,6 +964,37 @@ spec: {replicas: 2}
     assert compute("kubernetes:yaml:decode", {"text": text, "defaultNamespace": "apps"}, FACTS) is None
     with pytest.raises(FunctionError, match="kubernetes:yaml:decode: document 0 is not a mapping"):
         compute("kubernetes:yaml:decode", {"text": "- a\n- b\n"}, FACTS)
+
+
+K8S_NAMES = st.text(st.characters(codec="ascii", categories=("Ll", "Nd")), min_size=1, max_size=8)
+K8S_OBJECTS = st.fixed_dictionaries(
+    {
+        "apiVersion": st.sampled_from(["v1", "apps/v1"]),
+        "kind": st.sampled_from(["ConfigMap", "Service", "Deployment"]),
+        "metadata": st.fixed_dictionaries({"name": K8S_NAMES}),
+        "data": st.dictionaries(K8S_NAMES, IAM_TEXT | st.integers() | st.booleans(), max_size=3),
+    }
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(K8S_OBJECTS, max_size=4))
+def test_yaml_decode_returns_every_object_of_a_stream(objects: list[dict[str, Any]]) -> None:
+    import yaml
+
+    text = "---\n".join(yaml.safe_dump(item) for item in objects)
+    assert compute("kubernetes:yaml:decode", {"text": text}, FACTS) == {"result": objects}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_yaml_decode_of_any_text_answers_or_names_the_problem(text: str) -> None:
+    try:
+        result = compute("kubernetes:yaml:decode", {"text": text}, FACTS)
+    except FunctionError as error:
+        assert str(error).startswith("kubernetes:yaml:decode: ")
+    else:
+        assert result is not None and isinstance(result["result"], list)
 
 
 # --- through the SDK: the argument and result names are the ones pulumi_aws uses ----------
