@@ -492,6 +492,10 @@ def test_bad_documents_and_version_are_refused() -> None:
         policy(sourcePolicyDocuments=["{not json"])
     with pytest.raises(FunctionError, match=r"overridePolicyDocuments\[0\]\.Statement must be a list"):
         policy(overridePolicyDocuments=['{"Statement": {"Effect": "Allow"}}'])
+    # A JSON null is an empty document to Go's decoder; an array is not a document.
+    assert policy(sourcePolicyDocuments=["null"])["json"] == '{\n  "Version": "2012-10-17"\n}'
+    with pytest.raises(FunctionError, match=r"sourcePolicyDocuments\[0\] must be a JSON object"):
+        policy(sourcePolicyDocuments=["[]"])
     with pytest.raises(
         FunctionError, match="version must be one of 2008-10-17, 2012-10-17, got '2020-01-01'"
     ):

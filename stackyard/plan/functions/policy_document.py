@@ -329,6 +329,8 @@ def _read_document(text: str, where: str) -> _Document:
         parsed = json.loads(text, object_pairs_hook=_Pairs)
     except (TypeError, ValueError) as error:
         raise FunctionError(TOKEN, f"{where} is not valid JSON: {error}") from None
+    if parsed is None:
+        return _Document()  # Go's decoder leaves the document empty for a JSON null
     if not isinstance(parsed, _Pairs):
         raise FunctionError(TOKEN, f"{where} must be a JSON object (a policy document)")
     document = _Document(
