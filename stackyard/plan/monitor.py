@@ -17,13 +17,13 @@ from typing import Any
 
 from google.protobuf import struct_pb2
 from pulumi.runtime import mocks, rpc
-from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.proto import provider_pb2, resource_pb2
 from pulumi.runtime.sync_await import _sync_await
 
+from stackyard.errors import UserError
+from stackyard.plan.functions import FunctionError, PlanFacts, compute
 from stackyard.plan.invokes import Answered, InvokeBook, InvokeCall, current_call_site
 from stackyard.plan.wire import RESOURCE_SIG, SIG_KEY, UNKNOWN, struct_to_dict, to_plan_value
-
-DEFAULT_ACCOUNT_ID = "123456789012"
 
 
 @dataclass
@@ -52,14 +52,6 @@ class Registration:
     """Input path -> URN of the resource passed there as an object (`role=role`)."""
 
 
-def _partition(region: str) -> tuple[str, str]:
-    if region.startswith("cn-"):
-        return "aws-cn", "amazonaws.com.cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov", "amazonaws.com"
-    return "aws", "amazonaws.com"
-
-
 class PlanMocks(mocks.Mocks):
     """Outputs and invoke answers for an offline run.
 
@@ -71,22 +63,10 @@ class PlanMocks(mocks.Mocks):
     def __init__(self, config: Callable[[str], str | None], preview: bool) -> None:
         self._config = config
         self.preview = preview
-
-    @property
-    def region(self) -> str:
-        return self._config("aws:region") or "us-east-1"
-
-    @property
-    def account_id(self) -> str:
-        return self._config("stackyard:accountId") or DEFAULT_ACCOUNT_ID
-
-    def availability_zones(self) -> list[str]:
-        configured = self._config("stackyard:availabilityZones")
-        if configured:
-            import json
-
-            return list(json.loads(configured))
-        return [f"{self.region}{suffix}" for suffix in "abc"]
+        try:
+            self.facts = PlanFacts.from_config(config)
+        except ValueError as error:
+            raise UserError(f"stack config: {error}") from None
 
     def call(self, args: mocks.MockCallArgs) -> Any:
         """Unused: `PlanMonitor.Invoke` answers provider functions itself."""
@@ -94,35 +74,7 @@ class PlanMocks(mocks.Mocks):
 
     def computed(self, token: str, args: dict[str, Any]) -> dict[str, Any] | None:
         """The result of a provider function that needs no cloud, or None for the others."""
-        region = self.region
-        partition, dns_suffix = _partition(region)
-        if token == "aws:index/getCallerIdentity:getCallerIdentity":
-            account = self.account_id
-            return {
-                "accountId": account,
-                "arn": f"arn:{partition}:iam::{account}:user/stackyard-plan",
-                "userId": "AIDASTACKYARDPLAN",
-                "id": account,
-            }
-        if token == "aws:index/getRegion:getRegion":
-            return {
-                "name": region,
-                "region": region,
-                "id": region,
-                "description": region,
-                "endpoint": f"ec2.{region}.{dns_suffix}",
-            }
-        if token == "aws:index/getPartition:getPartition":
-            return {
-                "partition": partition,
-                "dnsSuffix": dns_suffix,
-                "id": partition,
-                "reverseDnsPrefix": "com.amazonaws",
-            }
-        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            names = self.availability_zones()
-            return {"names": names, "zoneIds": [f"az-{index}" for index in range(len(names))], "id": region}
-        return None
+        return compute(token, args, self.facts)
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if self.preview:
@@ -130,9 +82,9 @@ class PlanMocks(mocks.Mocks):
             return None, dict(args.inputs)
         resource_id = f"{args.name}-id"
         service = args.typ.split(":")[1].split("/")[0] if args.typ.count(":") >= 2 else "resource"
-        partition, _ = _partition(self.region)
+        facts = self.facts
         state = {
-            "arn": f"arn:{partition}:{service}:{self.region}:{self.account_id}:{args.name}",
+            "arn": f"arn:{facts.partition}:{service}:{facts.region}:{facts.account_id}:{args.name}",
             "name": args.name,
             "id": resource_id,
             **args.inputs,
@@ -172,7 +124,12 @@ class PlanMonitor(mocks.MockMonitor):
         args = {
             key: to_plan_value(value, key, secret_paths) for key, value in struct_to_dict(request.args).items()
         }
-        result = self.plan_mocks.computed(token, args)
+        try:
+            result = self.plan_mocks.computed(token, args)
+        except FunctionError as error:
+            # The provider would refuse these arguments: the invoke fails with its reason.
+            self.invokes.log(InvokeCall(token, args, "computed", current_call_site()))
+            return resource_pb2.ResourceInvokeResponse(failures=[provider_pb2.CheckFailure(property="", reason=str(error))])
         answered: Answered = "computed"
         if result is None:
             result, answered = self.invokes.lookup(token, args), "invokes"

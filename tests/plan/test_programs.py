@@ -145,13 +145,15 @@ def test_pure_functions_are_computed_from_config(tmp_path: Path) -> None:
     assert bucket["inputs"]["bucket"] == "logs-210987654321-eu-central-1"
     assert bucket["inputs"]["tags"]["partition"] == "aws"
     assert bucket["inputs"]["tags"]["zone"] == "eu-central-1a"
+    assert bucket["inputs"]["tags"]["service"] == "s3"
     computed = {call["token"] for call in document["stackyard"]["invokes"] if call["answered"] == "computed"}
     assert {
         "aws:index/getCallerIdentity:getCallerIdentity",
         "aws:index/getRegion:getRegion",
         "aws:index/getPartition:getPartition",
         "aws:index/getAvailabilityZones:getAvailabilityZones",
-    } <= computed
+        "aws:index/getArn:getArn",
+    } == computed
 
 
 def test_a_remote_component_is_marked_opaque(tmp_path: Path) -> None:
@@ -219,3 +221,12 @@ def test_the_stall_watch_says_what_the_program_waits_on(
     finally:
         watchdog.STALL_SECONDS = original
     assert "stackyard plan: no progress for " in capsys.readouterr().err
+
+
+def test_a_policy_document_is_rendered_as_the_provider_renders_it(tmp_path: Path) -> None:
+    from tests.plan.test_functions import BASIC_JSON
+
+    document = plan_project(program(tmp_path, "policy-document"))
+    assert states(document)["example"]["inputs"]["policy"] == BASIC_JSON
+    [call] = document["stackyard"]["invokes"]
+    assert (call["token"], call["answered"]) == ("aws:iam/getPolicyDocument:getPolicyDocument", "computed")
