@@ -25,6 +25,7 @@ def build(
     import pulumi
 
     from stackyard.components.platform import Platform
+    from stackyard.plan.secrets import register_secret_values, secret_values_of
     from stackyard.spec.loader import load_spec, spec_from_config
 
     try:
@@ -33,6 +34,8 @@ def build(
         # RunError makes the Pulumi CLI print the message alone, without a traceback;
         # `stackyard plan` finds the UserError behind it.
         raise pulumi.RunError(error.message) from error
+    # Under `stackyard plan`, the spec's secrets are kept out of the plan's copy of the config.
+    register_secret_values(secret_values_of(spec))
     platform = Platform(name or spec.name_prefix, spec)
     for key, value in platform.outputs.items():
         pulumi.export(key, value)

@@ -209,7 +209,8 @@ class Monitoring(pulumi.ComponentResource):
                 endpoint=email,
                 opts=self._child,
             )
-        for url in notifications.webhooks:
+        for secret_url in notifications.webhooks:
+            url = secret_url.get_secret_value()
             aws.sns.TopicSubscription(
                 f"{name}-webhook-{_short_hash(url)}",
                 topic=topic.arn,

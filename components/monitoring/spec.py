@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from stackyard.spec import aws
 from stackyard.spec.base import Loc, SectionSpec, SpecIssues, SpecModel, duplicates
@@ -57,9 +57,10 @@ class NotificationsSpec(SpecModel):
         default_factory=list,
         description="Email addresses subscribed to alarms and retraining notices (each must confirm once).",
     )
-    webhooks: list[str] = Field(
+    webhooks: list[SecretStr] = Field(
         default_factory=list,
-        description="HTTPS endpoints subscribed to alarms and retraining notices (e.g. a chat or paging webhook).",
+        description="HTTPS endpoints subscribed to alarms and retraining notices (e.g. a chat or paging "
+        "webhook). Secret: such URLs usually carry a token, so plans, reports and logs never show them.",
     )
 
     @model_validator(mode="after")
@@ -68,18 +69,21 @@ class NotificationsSpec(SpecModel):
         for index, email in enumerate(self.emails):
             if not EMAIL.match(email):
                 issues.add(("emails", index), f"'{email}' is not an email address", email)
-        for index, url in enumerate(self.webhooks):
+        urls = [url.get_secret_value() for url in self.webhooks]
+        for index, url in enumerate(urls):
             parts = urlsplit(url)
             if parts.scheme != "https" or not parts.hostname:
+                problem = f"its scheme is '{parts.scheme}'" if parts.scheme != "https" else "it has no host"
                 issues.add(
                     ("webhooks", index),
-                    f"'{url}' is not an https:// URL: alarms may carry model and data details, "
-                    "so webhooks must use TLS",
-                    url,
+                    f"not an https:// URL ({problem}; the URL is secret and not shown): alarms may carry "
+                    "model and data details, so webhooks must use TLS",
                 )
-        for name, values in (("emails", self.emails), ("webhooks", self.webhooks)):
-            for repeated in duplicates(values):
-                issues.add(name, f"'{repeated}' is listed more than once")
+        for repeated in duplicates(self.emails):
+            issues.add("emails", f"'{repeated}' is listed more than once")
+        for index, url in enumerate(urls):
+            if url in urls[:index]:
+                issues.add(("webhooks", index), f"the same URL as webhooks[{urls.index(url)}] (not shown: secret)")
         issues.raise_if_any("NotificationsSpec")
         return self
 

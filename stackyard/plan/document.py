@@ -19,6 +19,7 @@ from stackyard.errors import UserError
 from stackyard.files import write_text_atomically
 from stackyard.plan import PLAN_VERSION
 from stackyard.plan.project import StackConfig
+from stackyard.plan.secrets import RunSecrets
 from stackyard.plan.wire import SECRET, UNKNOWN
 
 if TYPE_CHECKING:
@@ -36,9 +37,9 @@ def _config_value(raw: str) -> Any:
         return raw
 
 
-def _public_config(config: StackConfig) -> dict[str, Any]:
+def _public_config(config: StackConfig, secrets: RunSecrets) -> dict[str, Any]:
     return {
-        key: SECRET if key in config.secret_keys else _config_value(value)
+        key: SECRET if key in config.secret_keys else secrets.redact(_config_value(value))
         for key, value in sorted(config.values.items())
     }
 
@@ -52,13 +53,15 @@ def default_provider_urn(project: str, stack: str, package: str, version: str) -
     return f"urn:pulumi:{stack}::{project}::pulumi:providers:{package}::default_{suffix}"
 
 
-def _provider_inputs(package: str, config: StackConfig, version: str) -> dict[str, Any]:
+def _provider_inputs(package: str, config: StackConfig, version: str, secrets: RunSecrets) -> dict[str, Any]:
     """A default provider's inputs are its package's config keys (`aws:region`, ...)."""
     inputs: dict[str, Any] = {}
     prefix = f"{package}:"
     for key, value in sorted(config.values.items()):
         if key.startswith(prefix):
-            inputs[key[len(prefix) :]] = SECRET if key in config.secret_keys else _config_value(value)
+            inputs[key[len(prefix) :]] = (
+                SECRET if key in config.secret_keys else secrets.redact(_config_value(value))
+            )
     if version:
         inputs["version"] = version
     return inputs
@@ -126,7 +129,9 @@ def build_document(
     config: StackConfig,
     generated_at: datetime | None = None,
     invokes: Sequence[InvokeCall] = (),
+    run_secrets: RunSecrets | None = None,
 ) -> dict[str, Any]:
+    revealed = run_secrets or RunSecrets()
     steps: list[dict[str, Any]] = []
     references: dict[str, dict[str, str]] = {}
     remote_components: list[dict[str, str]] = []
@@ -158,7 +163,7 @@ def build_document(
             urn = default_provider_urn(project, stack, package, registration.version)
             provider = f"{urn}::{UNKNOWN}"
             if provider not in providers:
-                inputs = _provider_inputs(package, config, registration.version)
+                inputs = _provider_inputs(package, config, registration.version, revealed)
                 providers[provider] = {
                     "urn": urn,
                     "package": package,
@@ -182,15 +187,15 @@ def build_document(
             remote_components.append({"urn": registration.urn, "type": registration.type, "package": package})
         if registration.delete_before_replace:
             delete_before_replace.append(registration.urn)
-        add_step(
-            _new_state(registration, provider if registration.custom else ""),
-            provider if registration.custom else "",
-        )
+        state = _new_state(registration, provider if registration.custom else "")
+        if revealed.values and "inputs" in state:
+            state["inputs"] = revealed.redact(state["inputs"])
+        add_step(state, provider if registration.custom else "")
 
     steps = _parents_first(steps)
     counts = Counter(step["newState"]["type"] for step in steps)
     return {
-        "config": _public_config(config),
+        "config": _public_config(config, revealed),
         "steps": steps,
         "changeSummary": {"create": len(steps)},
         "stackyard": {
@@ -202,6 +207,11 @@ def build_document(
             "providers": providers,
             "secrets": secrets,
             "unreadableConfig": sorted(config.encrypted_keys),
+            "secretConfig": sorted(
+                key
+                for key, value in config.values.items()
+                if key in config.secret_keys or revealed.redact(_config_value(value)) != _config_value(value)
+            ),
             "deleteBeforeReplace": delete_before_replace,
             "resourceCounts": dict(sorted(counts.items())),
             "references": references,

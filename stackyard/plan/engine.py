@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import runpy
@@ -37,6 +38,7 @@ from stackyard.plan.invokes import (
 )
 from stackyard.plan.monitor import PlanMocks, PlanMonitor, Registration
 from stackyard.plan.project import PulumiProject, StackConfig, choose_stack, load_project, load_stack_config
+from stackyard.plan.secrets import RunSecrets, secret_by_nature, tracking_secrets
 from stackyard.plan.watchdog import ProgressWatch, UserInterrupt, time_limit, user_interrupts
 
 
@@ -59,6 +61,7 @@ class ProgramRun:
 
     registrations: list[Registration]
     invokes: list[InvokeCall] = field(default_factory=list)
+    secrets: RunSecrets = field(default_factory=RunSecrets)
 
 
 def run_program(
@@ -131,6 +134,7 @@ def record_program(
         try:
             with (
                 young_collections_only(),
+                tracking_secrets() as secrets,
                 tracking_invokes(book),
                 _no_process_exit(),
                 time_limit(timeout, watch.waiting_on),
@@ -139,7 +143,7 @@ def record_program(
                 _sync_await(run_pulumi_func(watched_program))
         finally:
             watch.stop()
-        return ProgramRun(monitor.registrations, list(book.calls))
+        return ProgramRun(monitor.registrations, list(book.calls), secrets)
     finally:
         _close(loop)
 
@@ -287,6 +291,14 @@ def plan_project(
             raise KeyboardInterrupt from None
         except BaseException as error:  # the user's code: whatever it raises is one message
             raise _program_error(error, project, debug) from None
+        secret_keys = (
+            config.secret_keys | run.secrets.config_keys | {key for key in config.values if secret_by_nature(key)}
+        )
         return build_document(
-            run.registrations, project=project.name, stack=stack_name, config=config, invokes=run.invokes
+            run.registrations,
+            project=project.name,
+            stack=stack_name,
+            config=dataclasses.replace(config, secret_keys=frozenset(secret_keys)),
+            invokes=run.invokes,
+            run_secrets=run.secrets,
         )

@@ -69,12 +69,13 @@ def test_notification_targets_are_validated() -> None:
         ("monitoring.notifications.emails[1]", "'not-an-address' is not an email address"),
         (
             "monitoring.notifications.webhooks[0]",
-            "'http://hooks.example.com/x' is not an https:// URL: alarms may carry model and data details, "
-            "so webhooks must use TLS",
+            "not an https:// URL (its scheme is 'http'; the URL is secret and not shown): alarms may carry "
+            "model and data details, so webhooks must use TLS",
         ),
         (
             "monitoring.notifications.webhooks[1]",
-            "'https://' is not an https:// URL: alarms may carry model and data details, so webhooks must use TLS",
+            "not an https:// URL (it has no host; the URL is secret and not shown): alarms may carry "
+            "model and data details, so webhooks must use TLS",
         ),
         ("monitoring.notifications.emails", "'oncall@example.com' is listed more than once"),
     ]

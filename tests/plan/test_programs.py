@@ -230,3 +230,57 @@ def test_a_policy_document_is_rendered_as_the_provider_renders_it(tmp_path: Path
     assert states(document)["example"]["inputs"]["policy"] == BASIC_JSON
     [call] = document["stackyard"]["invokes"]
     assert (call["token"], call["answered"]) == ("aws:iam/getPolicyDocument:getPolicyDocument", "computed")
+
+
+CREDENTIALS = {
+    "aws:accessKey": "AKIAPLAINTEXTEXAMPLE1",
+    "aws:secretKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYPLAINTEXT1",
+    "aws:token": "FwoGZXIvYXdzEPLAINTEXTSESSIONTOKEN",
+    "kubernetes:kubeconfig": "apiVersion: v1\nusers: [{name: admin, user: {token: kube-plaintext-token}}]",
+    "stackyard-quickstart:upstreamUrl": "https://user:pa55@upstream.example.com/feed",
+}
+WEBHOOK = "https://hooks.example.com/services/T000/B000/plaintext-webhook-token"
+
+
+def test_no_credential_from_stack_config_reaches_the_plan(tmp_path: Path) -> None:
+    import yaml
+
+    directory = Path(
+        shutil.copytree(PROGRAMS.parents[2] / "examples" / "quickstart", tmp_path / "quickstart")
+    )
+    stack_file = directory / "Pulumi.dev.yaml"
+    stack = yaml.safe_load(stack_file.read_text())
+    stack["config"].update(CREDENTIALS)
+    stack["config"]["stackyard:spec"]["monitoring"]["notifications"]["webhooks"] = [WEBHOOK]
+    stack_file.write_text(yaml.safe_dump(stack))
+    # A key the program reads as a secret, though stored in plain text.
+    main_file = directory / "__main__.py"
+    main_file.write_text(
+        main_file.read_text()
+        + "\nimport pulumi\npulumi.export('upstream', pulumi.Config().require_secret('upstreamUrl'))\n"
+    )
+    document = plan_project(directory)
+    text = json.dumps(document)
+    for value in [*CREDENTIALS.values(), WEBHOOK, "kube-plaintext-token", "plaintext-webhook-token"]:
+        assert value not in text, value
+    config = document["config"]
+    assert {key: config[key] for key in CREDENTIALS} == dict.fromkeys(CREDENTIALS, "[secret]")
+    assert config["stackyard:spec"]["monitoring"]["notifications"]["webhooks"] == ["[secret]"]
+    provider = next(s for s in resources_of(document) if s["type"] == "pulumi:providers:aws")
+    assert (
+        provider["inputs"]["accessKey"],
+        provider["inputs"]["secretKey"],
+        provider["inputs"]["token"],
+    ) == (
+        "[secret]",
+        "[secret]",
+        "[secret]",
+    )
+    assert document["stackyard"]["secretConfig"] == sorted([*CREDENTIALS, "stackyard:spec"])
+    # The subscription still exists, its endpoint redacted as the secret it is.
+    subscriptions = [
+        s for s in resources_of(document) if s["type"] == "aws:sns/topicSubscription:TopicSubscription"
+    ]
+    assert [s["inputs"]["endpoint"] for s in subscriptions if s["inputs"]["protocol"] == "https"] == [
+        "[secret]"
+    ]
