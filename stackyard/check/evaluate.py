@@ -101,6 +101,8 @@ class CheckOptions:
     waivers: Path | None = None
     strict: bool = False
     today: dt.date | None = None
+    invokes: Path | None = None
+    """Answers to the account lookups of a project directory's program (`stackyard plan --invokes`)."""
 
 
 def run_check(
@@ -112,7 +114,7 @@ def run_check(
     # Everything the user wrote is read before a pack starts, so bad input fails fast.
     waivers = load_waivers(options.waivers)
     config = load_config_file(options.config)
-    read = with_provider_defaults(read_input(options.input_path, options.stack))
+    read = with_provider_defaults(read_input(options.input_path, options.stack, options.invokes))
     packs: list[Pack] = []
     findings: list[Finding] = []
     with started_packs(options.packs, read) as running:

@@ -49,10 +49,11 @@ _REMOVING_OPS = frozenset({"delete", "delete-replaced", "discard", "read-discard
 _SECRET = {SIG_KEY: SECRET_SIG, "value": UNKNOWN}
 
 
-def read_input(path: Path, stack: str | None = None) -> CheckInput:
-    """Read `path`, detecting its format; a directory is a Pulumi project and is planned first."""
+def read_input(path: Path, stack: str | None = None, invokes: Path | None = None) -> CheckInput:
+    """Read `path`, detecting its format; a directory is a Pulumi project and is planned first
+    (`invokes` answers its account lookups)."""
     if path.is_dir():
-        return _read_project(path, stack)
+        return _read_project(path, stack, invokes)
     try:
         raw = path.read_bytes()
     except OSError as e:
@@ -90,12 +91,12 @@ def _detect(document: Any) -> Callable[[dict[str, Any], str, str], CheckInput] |
     return None
 
 
-def _read_project(path: Path, stack: str | None) -> CheckInput:
+def _read_project(path: Path, stack: str | None, invokes: Path | None = None) -> CheckInput:
     try:
         from stackyard.plan import plan_project
     except ImportError as e:  # the plan engine ships separately from the checker
         raise UserError(f"{path}: planning a project directory needs stackyard.plan ({e})") from e
-    document = plan_project(path, stack)
+    document = plan_project(path, stack, invokes_file=invokes)
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
     return read_document(document, source=str(path), sha256=hashlib.sha256(canonical).hexdigest())
 

@@ -37,6 +37,14 @@ def command(
     stack: Annotated[
         str | None, typer.Option("--stack", metavar="NAME", help="Stack to plan when INPUT is a project.")
     ] = None,
+    invokes: Annotated[
+        Path | None,
+        typer.Option(
+            "--invokes",
+            metavar="FILE",
+            help="When INPUT is a project: YAML answers for its account lookups, as for `stackyard plan`.",
+        ),
+    ] = None,
     packs: Annotated[
         list[Path] | None,
         typer.Option(
@@ -96,6 +104,7 @@ def command(
         config=config,
         waivers=waivers,
         strict=strict,
+        invokes=invokes,
     )
     with _progress() as progress:
         run = run_check(options, progress)
