@@ -77,7 +77,7 @@ def test_a_resource_of_another_component_is_a_reference(tmp_path: Path) -> None:
 
 
 def test_an_unanswered_lookup_used_as_an_input_stays_unknown_and_is_listed(tmp_path: Path) -> None:
-    directory = program(tmp_path, "ami-unanswered")
+    directory = program(tmp_path, "ami-lookup")
     document = plan_project(directory)
     assert states(document)["web"]["inputs"] == {"ami": UNKNOWN, "instanceType": "t3.micro"}
     assert document["stackyard"]["invokes"] == [
@@ -95,7 +95,7 @@ def test_an_unanswered_lookup_used_as_an_input_stays_unknown_and_is_listed(tmp_p
 
 
 def test_the_same_lookup_answered_from_an_invokes_file(tmp_path: Path) -> None:
-    directory = program(tmp_path, "ami-answered")
+    directory = program(tmp_path, "ami-lookup")
     document = plan_project(directory, invokes_file=directory / "invokes.yaml")
     assert states(document)["web"]["inputs"] == {"ami": "ami-0123456789abcdef0", "instanceType": "t3.micro"}
     [call] = document["stackyard"]["invokes"]
