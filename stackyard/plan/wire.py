@@ -11,12 +11,10 @@ from typing import Any
 
 from google.protobuf import json_format, struct_pb2
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-SECRET = "[secret]"
-SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+from stackyard.pulumi_documents import OUTPUT_SIG, RESOURCE_SIG, SECRET_SIG, signature
+from stackyard.pulumi_documents import SECRET_PLACEHOLDER as SECRET
+from stackyard.pulumi_documents import UNKNOWN as UNKNOWN
+from stackyard.pulumi_documents import contains_unknown as contains_unknown
 
 
 def struct_to_dict(struct: struct_pb2.Struct) -> dict[str, Any]:
@@ -27,33 +25,21 @@ def struct_to_dict(struct: struct_pb2.Struct) -> dict[str, Any]:
 def to_plan_value(value: Any, path: str, secret_paths: list[str]) -> Any:
     """Plan form of one wire value; `secret_paths` collects where secrets were redacted."""
     if isinstance(value, dict):
-        signature = value.get(SIG_KEY)
-        if signature == SECRET_SIG:
+        kind = signature(value)
+        if kind == SECRET_SIG:
             secret_paths.append(path)
             return SECRET
-        if signature == RESOURCE_SIG:
+        if kind == RESOURCE_SIG:
             return value.get("urn", UNKNOWN)
-        if signature == OUTPUT_SIG:
+        if kind == OUTPUT_SIG:
             if value.get("secret"):
                 secret_paths.append(path)
                 return SECRET
             return to_plan_value(value.get("value", UNKNOWN), path, secret_paths)
-        if signature is not None:
-            # Assets and archives: keep their identity (path, hash), drop inline text of secrets.
-            return {key: to_plan_value(item, f"{path}.{key}", secret_paths) for key, item in value.items()}
+        # Assets and archives keep their identity (path, hash); a secret inside is redacted.
         return {key: to_plan_value(item, f"{path}.{key}", secret_paths) for key, item in value.items()}
     if isinstance(value, list):
         return [to_plan_value(item, f"{path}[{index}]", secret_paths) for index, item in enumerate(value)]
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)
     return value
-
-
-def contains_unknown(value: Any) -> bool:
-    if value == UNKNOWN:
-        return True
-    if isinstance(value, dict):
-        return any(contains_unknown(item) for item in value.values())
-    if isinstance(value, list):
-        return any(contains_unknown(item) for item in value)
-    return False
