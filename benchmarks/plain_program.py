@@ -15,8 +15,7 @@ from typing import Any  # noqa: E402
 
 import pulumi  # noqa: E402
 import pulumi.runtime  # noqa: E402
-
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+from pulumi.runtime.rpc import UNKNOWN  # noqa: E402
 IMPORTED = time.perf_counter()
 
 

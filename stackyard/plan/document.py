@@ -81,6 +81,8 @@ def _new_state(registration: Registration, provider: str) -> dict[str, Any]:
         state["retainOnDelete"] = True
     if registration.ignore_changes:
         state["ignoreChanges"] = registration.ignore_changes
+    if registration.aliases:
+        state["aliases"] = registration.aliases
     return state
 
 

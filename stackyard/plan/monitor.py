@@ -16,7 +16,7 @@ from typing import Any
 
 from pulumi.runtime import mocks
 
-from stackyard.plan.wire import UNKNOWN, struct_to_dict, to_plan_value
+from stackyard.plan.wire import UNKNOWN, alias_urns, struct_to_dict, to_plan_value
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 
@@ -40,6 +40,8 @@ class Registration:
     ignore_changes: list[str]
     secret_paths: list[str] = field(default_factory=list)
     version: str = ""
+    aliases: list[str] = field(default_factory=list)
+    """The URNs the resource had before (`aliases` option), as the engine resolves them."""
 
 
 def _partition(region: str) -> tuple[str, str]:
@@ -193,6 +195,7 @@ class PlanMonitor(mocks.MockMonitor):
             ignore_changes=list(request.ignoreChanges),
             secret_paths=secret_paths,
             version=request.version,
+            aliases=alias_urns(request, self.make_urn),
         )
         return registration
 

@@ -7,6 +7,7 @@ listed), resource references become URNs, whole numbers are integers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from google.protobuf import json_format, struct_pb2
@@ -43,3 +44,20 @@ def to_plan_value(value: Any, path: str, secret_paths: list[str]) -> Any:
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)
     return value
+
+
+def alias_urns(request: Any, make_urn: Callable[[str, str, str], str]) -> list[str]:
+    """The old URNs of a `RegisterResource` request, as the engine resolves them: each alias is a
+    URN, or a spec whose blank name, type and parent mean the resource's own (`noParent`: none).
+    Older SDKs send resolved URNs in `aliasURNs` instead."""
+    urns: list[str] = list(request.aliasURNs)
+    for alias in request.aliases:
+        if alias.HasField("urn"):
+            urns.append(alias.urn)
+            continue
+        spec = alias.spec
+        parent = "" if spec.noParent else spec.parentUrn or request.parent
+        urn = make_urn(parent, spec.type or request.type, spec.name or request.name)
+        stack, project, rest = urn.removeprefix("urn:pulumi:").split("::", 2)
+        urns.append(f"urn:pulumi:{spec.stack or stack}::{spec.project or project}::{rest}")
+    return sorted(set(urns))
