@@ -265,8 +265,9 @@ def read_document(document: Any, *, source: str, sha256: str) -> Document:
             return _read_plan(document, meta, source, sha256)
         return _read_steps(document, source, sha256, kind="preview")
     deployment = document.get("deployment")
-    if isinstance(deployment, dict) and isinstance(deployment.get("resources"), list):
-        return _read_export(document, deployment["resources"], source, sha256)
+    if isinstance(deployment, dict) and isinstance(deployment.get("resources", []), list):
+        # A stack that was never deployed exports a deployment without resources.
+        return _read_export(document, deployment.get("resources", []), source, sha256)
     raise UserError(f"{source}: {_NOT_A_DOCUMENT}")
 
 

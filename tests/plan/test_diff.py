@@ -431,3 +431,11 @@ def test_a_table_on_a_terminal() -> None:
     text = console.export_text()
     assert "│ replace DATA LOSS │ profiles" in text
     assert "0 add, 0 change, 1 replace, 0 remove" in text
+
+
+def test_a_stack_never_deployed_exports_no_resources_and_everything_is_added(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps({"version": 3, "deployment": {"manifest": {"time": "2026-01-01T00:00:00Z"}}}))
+    result = diff_documents(read_file(state), read_document(platform(), source="new.json", sha256=""))
+    assert result.counts() == {"add": 5, "change": 0, "replace": 0, "remove": 0}
+    assert result.data_loss == []
