@@ -16,6 +16,7 @@ from typing import Any  # noqa: E402
 import pulumi  # noqa: E402
 import pulumi.runtime  # noqa: E402
 from pulumi.runtime.rpc import UNKNOWN  # noqa: E402
+
 IMPORTED = time.perf_counter()
 
 

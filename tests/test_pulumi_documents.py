@@ -136,11 +136,11 @@ def test_every_step_op(steps: list[dict[str, Any]], expected: list[tuple[str, st
 
 
 def test_the_step_ops_are_pulumis() -> None:
-    assert STEP_OPS == {
+    assert {
         "same", "create", "update", "delete", "replace", "create-replacement", "delete-replaced", "read",
         "read-replacement", "refresh", "read-discard", "discard-replaced", "remove-pending-replace",
         "import", "import-replacement", "discard",
-    }  # fmt: skip
+    } == STEP_OPS  # fmt: skip
 
 
 def test_sentinels_in_engine_form() -> None:
@@ -170,7 +170,7 @@ JSON = st.recursive(
 )
 STEP = st.fixed_dictionaries(
     {
-        "op": st.sampled_from(sorted(STEP_OPS) + ["bogus"]),
+        "op": st.sampled_from([*sorted(STEP_OPS), "bogus"]),
         "urn": st.sampled_from(["urn:pulumi:s::p::t::a", "x"]),
     },
     optional={

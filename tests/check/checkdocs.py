@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from stackyard.pulumi_documents import UNKNOWN as UNKNOWN
+
 SHARED = Path("/work/shared")
 REAL = SHARED / "fixtures" / "pulumi-real"
 FIXTURES = Path(__file__).parent / "fixtures"

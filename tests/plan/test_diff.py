@@ -170,7 +170,7 @@ def test_each_replacing_property_gives_exactly_one_data_loss_row(type_: str, pat
 
 
 def test_the_table_covers_every_stateful_type_the_catalog_knows() -> None:
-    assert DATA_LOSS_TYPES == {
+    assert {
         "aws:sagemaker/featureGroup:FeatureGroup",
         "aws:s3/bucket:Bucket",
         "aws:rds/instance:Instance",
@@ -183,7 +183,7 @@ def test_the_table_covers_every_stateful_type_the_catalog_knows() -> None:
         "aws:kms/key:Key",
         "aws:cloudwatch/logGroup:LogGroup",
         "aws:glue/catalogDatabase:CatalogDatabase",
-    }
+    } == DATA_LOSS_TYPES
     assert all(
         entry.source.startswith("https://github.com/hashicorp/terraform-provider-aws/")
         for entry in REPLACEMENTS.values()
