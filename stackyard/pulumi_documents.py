@@ -172,6 +172,17 @@ class Resolution:
     placeholder: str
 
 
+def resolution_record(urn: str, resolution: Resolution) -> dict[str, str]:
+    """A resolution in the JSON of reports (`check`'s evidence, `diff --format json`)."""
+    return {
+        "urn": urn,
+        "path": resolution.path,
+        "fromUrn": resolution.from_urn,
+        "fromType": resolution.from_type,
+        "placeholder": resolution.placeholder,
+    }
+
+
 @dataclass(frozen=True)
 class Resource:
     """One resource of a document, in the engine's wire form (camelCase inputs, unknown sentinels,

@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from stackyard.plan.diff import PlanDiff, ResourceChange
+from stackyard.pulumi_documents import resolution_record
 
 MAX_ROWS = 100
 JSON_VERSION = 1
@@ -127,7 +128,7 @@ def as_json(diff: PlanDiff) -> dict[str, Any]:
             for change in diff.changes
         ],
         "resolved": [
-            {"urn": urn, "path": found.path, "from": found.from_urn, "value": found.placeholder}
+            resolution_record(urn, found)
             for urn, resolutions in sorted(diff.resolutions.items())
             for found in resolutions
         ],

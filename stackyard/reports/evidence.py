@@ -12,6 +12,7 @@ from typing import Any
 
 import stackyard
 from stackyard.check.evaluate import CheckRun
+from stackyard.pulumi_documents import resolution_record
 
 SCHEMA_VERSION = "1.0"
 SCHEMA_PATH = Path(__file__).with_name("evidence.schema.json")
@@ -72,15 +73,7 @@ def document(run: CheckRun) -> dict[str, Any]:
             for f in run.findings
         ],
         "resolved": [
-            {
-                "urn": resource.urn,
-                "path": r.path,
-                "fromUrn": r.from_urn,
-                "fromType": r.from_type,
-                "placeholder": r.placeholder,
-            }
-            for resource in checked.resources
-            for r in resource.resolutions
+            resolution_record(resource.urn, r) for resource in checked.resources for r in resource.resolutions
         ],
         "waivers": [
             {

@@ -346,9 +346,10 @@ def test_the_export_resolves_the_new_sides_unknowns() -> None:
     assert result.changes == []
     resolved = as_json(result)["resolved"]
     function = next(r for r in resolved if r["urn"].endswith("lambda/function:Function::docsHandler"))
-    assert (function["path"], function["value"]) == (
+    assert (function["path"], function["placeholder"], function["fromType"]) == (
         "role",
         "arn:aws:iam::941377148201:role/docsHandler-9eca035",
+        "aws:iam/role:Role",
     )
     assert result.resolved == len(resolved) > 10
 
