@@ -82,6 +82,7 @@ def program(resources: list[dict[str, Any]]) -> None:
             protect=resource["protect"] or None,
             retain_on_delete=resource["retainOnDelete"] or None,
             ignore_changes=resource["ignoreChanges"] or None,
+            aliases=resource.get("aliases") or None,
             version=resource["version"] or None,
         )
         kind = resource["type"]
