@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stackyard.cli import main
 from stackyard.errors import ExitCode
@@ -440,3 +442,73 @@ def test_a_stack_never_deployed_exports_no_resources_and_everything_is_added(tmp
     result = diff_documents(read_file(state), read_document(platform(), source="new.json", sha256=""))
     assert result.counts() == {"add": 5, "change": 0, "replace": 0, "remove": 0}
     assert result.data_loss == []
+
+
+def test_alias_specs_resolve_as_the_engine_resolves_them() -> None:
+    from pulumi.runtime.proto import alias_pb2, resource_pb2
+
+    from stackyard.plan.wire import alias_urns
+
+    parent = "urn:pulumi:dev::ml::stackyard:network:Network::net"
+    request = resource_pb2.RegisterResourceRequest(
+        type="aws:ec2/subnet:Subnet",
+        name="net-private-1",
+        parent=parent,
+        aliases=[
+            alias_pb2.Alias(urn="urn:pulumi:dev::ml::aws:ec2/subnet:Subnet::legacy"),
+            alias_pb2.Alias(spec=alias_pb2.Alias.Spec(name="net-subnet-1")),
+            alias_pb2.Alias(spec=alias_pb2.Alias.Spec(noParent=True)),
+            alias_pb2.Alias(spec=alias_pb2.Alias.Spec(type="aws:ec2/oldSubnet:Subnet", parentUrn=STACK)),
+            alias_pb2.Alias(spec=alias_pb2.Alias.Spec(stack="prod", project="old")),
+        ],
+        aliasURNs=["urn:pulumi:dev::ml::aws:ec2/subnet:Subnet::older"],
+    )
+
+    def make_urn(parent_urn: str, type_: str, name: str) -> str:
+        qualified = f"{parent_urn.split('::')[2].split('$')[-1]}${type_}" if parent_urn else type_
+        return f"urn:pulumi:dev::ml::{qualified}::{name}"
+
+    assert alias_urns(request, make_urn) == sorted(
+        [
+            "urn:pulumi:dev::ml::aws:ec2/subnet:Subnet::legacy",
+            "urn:pulumi:dev::ml::aws:ec2/subnet:Subnet::older",
+            "urn:pulumi:dev::ml::stackyard:network:Network$aws:ec2/subnet:Subnet::net-subnet-1",
+            "urn:pulumi:dev::ml::aws:ec2/subnet:Subnet::net-private-1",
+            "urn:pulumi:dev::ml::pulumi:pulumi:Stack$aws:ec2/oldSubnet:Subnet::net-private-1",
+            "urn:pulumi:prod::old::stackyard:network:Network$aws:ec2/subnet:Subnet::net-private-1",
+        ]
+    )
+
+
+INPUT = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.sampled_from([UNKNOWN, SECRET_PLACEHOLDER, "a", '{"k": 1}']),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.sampled_from(["a", "b", "c"]), children, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([*sorted(REPLACEMENTS), TOPIC]),
+            st.dictionaries(st.sampled_from(["name", "roleArn", "tags", "kmsKeyId"]), INPUT, max_size=4),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_any_plan_against_itself_has_no_changes(resources: list[tuple[str, dict[str, Any]]]) -> None:
+    doc = Doc()
+    previous: list[str] = []
+    for index, (type_, inputs) in enumerate(resources):
+        deps = {key: previous[-1:] for key in inputs}
+        previous.append(doc.add(type_, f"r{index}", inputs, propertyDependencies=deps))
+    assert diff(doc.document(), doc.document()).changes == []
