@@ -15,10 +15,6 @@ TREE_LEAF_LIMIT = 400
 """Past this many resources the tree shows components only, with counts of their resources."""
 
 
-def _resources(document: dict[str, Any]) -> tuple[Resource, ...]:
-    return read_document(document, source="the plan", sha256="").resources
-
-
 def _label(resource: Resource) -> str:
     extras = []
     if resource.protect:
@@ -28,8 +24,8 @@ def _label(resource: Resource) -> str:
     return text if resource.custom else f"[bold]{text}[/]"
 
 
-def plan_tree(document: dict[str, Any]) -> Tree:
-    states = [r for r in _resources(document) if not r.is_provider]
+def plan_tree(resources: tuple[Resource, ...]) -> Tree:
+    states = [r for r in resources if not r.is_provider]
     children: dict[str, list[Resource]] = {}
     for state in states:
         children.setdefault(state.parent, []).append(state)
@@ -55,8 +51,8 @@ def plan_tree(document: dict[str, Any]) -> Tree:
     return root
 
 
-def type_counts_table(document: dict[str, Any]) -> Table:
-    counts = Counter(resource.type for resource in _resources(document) if resource.custom)
+def type_counts_table(resources: tuple[Resource, ...]) -> Table:
+    counts = Counter(resource.type for resource in resources if resource.custom)
     table = Table(title="Resources by type", show_footer=True)
     table.add_column("type", footer="total")
     table.add_column("count", justify="right", footer=str(sum(counts.values())))
@@ -66,5 +62,6 @@ def type_counts_table(document: dict[str, Any]) -> Table:
 
 
 def print_plan(document: dict[str, Any], console: Console) -> None:
-    console.print(plan_tree(document))
-    console.print(type_counts_table(document))
+    resources = read_document(document, source="the plan", sha256="").resources
+    console.print(plan_tree(resources))
+    console.print(type_counts_table(resources))
