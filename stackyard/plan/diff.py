@@ -133,16 +133,6 @@ def _opaque(value: Any) -> bool:
     return value == UNKNOWN or is_secret(value)
 
 
-def _has_opaque(value: Any) -> bool:
-    if _opaque(value):
-        return True
-    if isinstance(value, dict) and signature(value) is None:
-        return any(_has_opaque(item) for item in value.values())
-    if isinstance(value, list):
-        return any(_has_opaque(item) for item in value)
-    return False
-
-
 def _compare(old: Any, new: Any, path: str, cause: str) -> list[PropertyChange]:
     if _opaque(new):
         if cause:
@@ -157,7 +147,7 @@ def _compare(old: Any, new: Any, path: str, cause: str) -> list[PropertyChange]:
         for key in sorted(set(old) | set(new)):
             changes += _compare(old.get(key, _MISSING), new.get(key, _MISSING), f"{path}.{key}", cause)
         return changes
-    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new) and _has_opaque(new):
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         changes = []
         for index, (before, after) in enumerate(zip(old, new, strict=True)):
             changes += _compare(before, after, f"{path}[{index}]", cause)

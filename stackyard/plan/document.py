@@ -23,6 +23,7 @@ from stackyard.pulumi_documents import SECRET_PLACEHOLDER as SECRET
 if TYPE_CHECKING:
     from stackyard.plan.monitor import Registration
 
+
 def _config_value(raw: str) -> Any:
     # Structured config reaches the SDK as JSON text; show it structured, as the CLI does.
     try:

@@ -520,3 +520,37 @@ def test_any_plan_against_itself_has_no_changes(resources: list[tuple[str, dict[
         deps = {key: previous[-1:] for key in inputs}
         previous.append(doc.add(type_, f"r{index}", inputs, propertyDependencies=deps))
     assert diff(doc.document(), doc.document()).changes == []
+
+
+def test_the_quickstart_with_a_changed_record_identifier_reports_exactly_that_feature_group(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    from stackyard.plan.engine import plan_project
+
+    project = tmp_path / "quickstart"
+    shutil.copytree(REPO / "examples" / "quickstart", project, ignore=shutil.ignore_patterns(".stackyard"))
+    before = plan_project(project, "dev")
+    config = project / "Pulumi.dev.yaml"
+    spec = config.read_text()
+    assert spec.count("record_identifier: customer_id") == 1
+    config.write_text(
+        spec.replace("record_identifier: customer_id", "record_identifier: account_id").replace(
+            "- {name: customer_id, type: String}", "- {name: account_id, type: String}"
+        )
+    )
+    after = plan_project(project, "dev")
+    assert diff(before, before).changes == []
+    result = diff(before, after)
+    [change] = result.changes
+    assert (change.name, change.type, change.kind, change.loses_data) == (
+        "quickstart-dev-feature-store-customers",
+        FEATURE_GROUP,
+        "replace",
+        True,
+    )
+    assert [p.describe() for p in change.properties] == [
+        'featureDefinitions[0].featureName: "customer_id" -> "account_id" [replaces]',
+        'recordIdentifierFeatureName: "customer_id" -> "account_id" [replaces]',
+    ]
