@@ -141,7 +141,8 @@ def _compare(old: Any, new: Any, path: str, cause: str) -> list[PropertyChange]:
             return []  # what it comes from is unchanged, so it is too
         return [PropertyChange(path, display(old), display(new), MAY_CHANGE, "now a secret")]
     if _opaque(old):
-        return [PropertyChange(path, display(old), display(new), MAY_CHANGE, "was not known")]
+        was = "was a secret" if is_secret(old) else "was not known"
+        return [PropertyChange(path, display(old), display(new), MAY_CHANGE, was)]
     if isinstance(old, dict) and isinstance(new, dict) and signature(old) is None and signature(new) is None:
         changes: list[PropertyChange] = []
         for key in sorted(set(old) | set(new)):

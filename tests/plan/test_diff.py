@@ -554,3 +554,24 @@ def test_the_quickstart_with_a_changed_record_identifier_reports_exactly_that_fe
         'featureDefinitions[0].featureName: "customer_id" -> "account_id" [replaces]',
         'recordIdentifierFeatureName: "customer_id" -> "account_id" [replaces]',
     ]
+
+
+def test_no_secret_reaches_any_output(tmp_path: Path) -> None:
+    from stackyard.pulumi_documents import SECRET_SIG, SIG_KEY
+
+    export = json.loads((REAL / "sample-export.json").read_text())
+    bucket = next(r for r in export["deployment"]["resources"] if r["type"] == "aws:s3/bucket:Bucket")
+    bucket["inputs"]["acl"] = {SIG_KEY: SECRET_SIG, "ciphertext": "v1:SECRET-CIPHERTEXT"}
+    bucket["inputs"]["policy"] = {SIG_KEY: SECRET_SIG, "plaintext": '"hunter2"'}
+    bucket["outputs"]["policy"] = {SIG_KEY: SECRET_SIG, "plaintext": '"hunter2"'}
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps(export))
+    preview = json.loads((REAL / "sample-preview-update.json").read_text())
+    step = next(s for s in preview["steps"] if s["newState"]["type"] == "aws:s3/bucket:Bucket")
+    step["newState"]["inputs"]["acl"] = "public-read"
+    step["newState"]["inputs"]["policy"] = "[secret]"
+    result = diff_documents(read_file(state), read_document(preview, source="preview.json", sha256=""))
+    bucket_change = next(c for c in result.changes if c.type == "aws:s3/bucket:Bucket")
+    assert [p.describe() for p in bucket_change.properties] == ["acl: may change (from [secret], was a secret)"]
+    for text in (render_text(result), render_markdown(result), json.dumps(as_json(result))):
+        assert "SECRET-CIPHERTEXT" not in text and "hunter2" not in text
