@@ -146,12 +146,6 @@ def urn_name(urn: str) -> str:
     return urn.rsplit("::", 1)[-1]
 
 
-def urn_type(urn: str) -> str:
-    """The resource type of a URN (the last element of its qualified type)."""
-    parts = urn.split("::")
-    return parts[2].rsplit("$", 1)[-1] if len(parts) >= 4 else ""
-
-
 @dataclass(frozen=True)
 class Provider:
     """The provider a resource is created with, as the analyzer protocol describes it."""
@@ -267,6 +261,11 @@ def read_file(path: Path) -> Document:
     return read_document(document, source=str(path), sha256=hashlib.sha256(raw).hexdigest())
 
 
+_NOT_A_DOCUMENT = (
+    "not a stackyard plan, a `pulumi preview --json` document or a `pulumi stack export` document"
+)
+
+
 def read_document(document: Any, *, source: str, sha256: str) -> Document:
     if not isinstance(document, dict):
         raise UserError(f"{source}: {_NOT_A_DOCUMENT}")
@@ -280,11 +279,6 @@ def read_document(document: Any, *, source: str, sha256: str) -> Document:
         # A stack that was never deployed exports a deployment without resources.
         return _read_export(document, deployment.get("resources", []), source, sha256)
     raise UserError(f"{source}: {_NOT_A_DOCUMENT}")
-
-
-_NOT_A_DOCUMENT = (
-    "not a stackyard plan, a `pulumi preview --json` document or a `pulumi stack export` document"
-)
 
 
 def new_states(document: Mapping[str, Any], source: str = "the document") -> list[dict[str, Any]]:
