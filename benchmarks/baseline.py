@@ -52,6 +52,7 @@ def baseline_resources(document: dict[str, Any]) -> list[dict[str, Any]]:
             "protect": state.get("protect", False),
             "retainOnDelete": state.get("retainOnDelete", False),
             "ignoreChanges": state.get("ignoreChanges", []),
+            "aliases": state.get("aliases", []),
         }
     return _dependencies_first(resources)
 

@@ -15,8 +15,8 @@ from typing import Any  # noqa: E402
 
 import pulumi  # noqa: E402
 import pulumi.runtime  # noqa: E402
+from pulumi.runtime.rpc import UNKNOWN  # noqa: E402
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 IMPORTED = time.perf_counter()
 
 
@@ -82,6 +82,7 @@ def program(resources: list[dict[str, Any]]) -> None:
             protect=resource["protect"] or None,
             retain_on_delete=resource["retainOnDelete"] or None,
             ignore_changes=resource["ignoreChanges"] or None,
+            aliases=resource.get("aliases") or None,
             version=resource["version"] or None,
         )
         kind = resource["type"]

@@ -82,3 +82,12 @@ class StackContext:
         import pulumi
 
         return pulumi.ResourceOptions(protect=self.presets.protect_stateful, **extra)
+
+
+def renamed_from(*old_names: str) -> pulumi.ResourceOptions:
+    """Options for a child renamed in code: aliases to its old names (same type and parent), so
+    `pulumi up` keeps the deployed resource, and `stackyard diff` pairs it with its old URN, instead
+    of replacing it (pulumi-awsx's habit). An old name stays for as long as a stack may still have it."""
+    import pulumi
+
+    return pulumi.ResourceOptions(aliases=[pulumi.Alias(name=old_name) for old_name in old_names])

@@ -11,7 +11,7 @@ import ipaddress
 import pulumi
 import pulumi_aws as aws
 
-from stackyard.components.context import StackContext
+from stackyard.components.context import StackContext, renamed_from
 from stackyard.components.iam import policy_document, service_trust_policy
 from stackyard.spec.common import NetworkSpec
 
@@ -233,7 +233,10 @@ class Network(pulumi.ComponentResource):
                 opts=child,
             )
             aws.ec2.RouteTableAssociation(
-                f"{subnet_name}-routes", subnet_id=subnet.id, route_table_id=routes.id, opts=child
+                f"{subnet_name}-route-association",
+                subnet_id=subnet.id,
+                route_table_id=routes.id,
+                opts=pulumi.ResourceOptions.merge(child, renamed_from(f"{subnet_name}-routes")),
             )
             subnets.append(subnet)
         return subnets

@@ -129,7 +129,10 @@ def test_diff_flags_replacements_and_removals_of_stateful_resources(
     assert code == ExitCode.OK
     assert "1 add, 1 change, 1 replace, 1 remove" in out
     assert "2 stateful resource(s) would be replaced or removed and lose their data" in out
-    assert "recordIdentifierFeatureName, tags.owner" in out
+    assert (
+        '    recordIdentifierFeatureName: "customer_id" -> "account_id" [replaces]\n'
+        '    tags.owner: "a" -> "b"\n'
+    ) in out
 
     code, _, _ = run(
         capsys, "diff", str(tmp_path / "old.json"), str(tmp_path / "new.json"), "--fail-on-data-loss"
@@ -146,23 +149,27 @@ def test_diff_of_identical_plans(capsys: pytest.CaptureFixture[str], tmp_path: P
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (None, "{path}: plan file not found"),
+        (None, "{path}: file not found"),
         (
             "{not json",
             "{path} (line 1, column 2): malformed JSON: Expecting property name enclosed in double quotes",
         ),
         (
             '{"resources": []}',
-            "{path}: not a plan: expected a JSON object with a 'steps' list (pulumi preview --json)",
+            "{path}: not a stackyard plan, a `pulumi preview --json` document or a `pulumi stack export` "
+            "document",
         ),
         ('{"steps": [{"op": "create"}]}', "{path}: steps[0] has no 'urn'"),
+        (b"\xff\xfe", "{path}: not UTF-8 text (byte 0)"),
     ],
 )
 def test_diff_of_unreadable_plans_is_bad_input(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str | None, message: str
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str | bytes | None, message: str
 ) -> None:
     path = tmp_path / "plan.json"
-    if content is not None:
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
         path.write_text(content)
     code, _, err = run(capsys, "diff", str(path), str(path))
     assert code == ExitCode.BAD_INPUT

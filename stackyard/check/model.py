@@ -7,19 +7,17 @@ readers do that), and must stay cheap for stacks of thousands of resources.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-"""The engine's sentinel for a value unknown at preview (`UnknownStringValue` in the Pulumi SDKs)."""
+from stackyard.pulumi_documents import Document
+from stackyard.pulumi_documents import OpaqueComponent as OpaqueComponent
+from stackyard.pulumi_documents import Provider as Provider
+from stackyard.pulumi_documents import Resolution as Resolution
+from stackyard.pulumi_documents import Resource as Resource
 
-SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-"""A secret travels as `{SIG_KEY: SECRET_SIG, "value" | "ciphertext": ...}` in Pulumi documents."""
-
-SECRET_PLACEHOLDER = "[secret]"
-"""What `pulumi preview --json` and stackyard plans show instead of a secret value."""
+# The resource model is the documents reader's: `check`, `plan` and `diff` read the same resources.
+CheckInput = Document
 
 
 class Result(StrEnum):
@@ -37,83 +35,6 @@ class Enforcement(StrEnum):
     MANDATORY = "mandatory"
     REMEDIATE = "remediate"
     DISABLED = "disabled"
-
-
-@dataclass(frozen=True)
-class Provider:
-    """The provider a resource is created with, as the analyzer protocol describes it."""
-
-    urn: str
-    type: str
-    name: str
-    properties: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Resolution:
-    """An input that was unknown at preview, replaced because a dependency proves what it is."""
-
-    path: str
-    from_urn: str
-    from_type: str
-    placeholder: str
-
-
-@dataclass(frozen=True)
-class Resource:
-    """One resource of the input, in the engine's wire form (camelCase inputs, unknown sentinels,
-    secret envelopes)."""
-
-    urn: str
-    type: str
-    custom: bool
-    inputs: dict[str, Any]
-    outputs: dict[str, Any] | None = None
-    """Set only for `pulumi stack export`; the stack policies then see final outputs, like the engine."""
-    parent: str = ""
-    provider: Provider | None = None
-    dependencies: tuple[str, ...] = ()
-    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
-    protect: bool = False
-    ignore_changes: tuple[str, ...] = ()
-    delete_before_replace: bool | None = None
-    aliases: tuple[str, ...] = ()
-    additional_secret_outputs: tuple[str, ...] = ()
-    resolutions: tuple[Resolution, ...] = ()
-
-    @property
-    def name(self) -> str:
-        return self.urn.rsplit("::", 1)[-1]
-
-
-@dataclass(frozen=True)
-class OpaqueComponent:
-    """A component built inside its provider plugin (a multi-language component such as pulumi-eks'
-    `eks.Cluster`): offline, its children are not in the input and no rule sees them."""
-
-    urn: str
-    type: str
-    package: str
-
-
-@dataclass(frozen=True)
-class CheckInput:
-    """What a reader found in an input document."""
-
-    kind: str
-    """`plan`, `preview` or `export`."""
-    source: str
-    """The path given on the command line (or the project directory)."""
-    sha256: str
-    project: str
-    stack: str
-    config: dict[str, str]
-    resources: tuple[Resource, ...]
-    opaque: tuple[OpaqueComponent, ...] = ()
-
-    @property
-    def stack_urn(self) -> str:
-        return f"urn:pulumi:{self.stack}::{self.project}::pulumi:pulumi:Stack::{self.project}-{self.stack}"
 
 
 @dataclass(frozen=True)

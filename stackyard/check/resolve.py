@@ -29,7 +29,8 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from stackyard.check.model import UNKNOWN, CheckInput, Resolution, Resource
+from stackyard.check.model import CheckInput, Resolution, Resource
+from stackyard.pulumi_documents import UNKNOWN
 
 PLACEHOLDER_ACCOUNT = "000000000000"
 """Account of placeholder ARNs: the plan cannot know the account, and no rule may depend on it."""

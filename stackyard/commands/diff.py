@@ -1,7 +1,8 @@
-"""`stackyard diff`: what changes between two plans, and which changes lose data."""
+"""`stackyard diff`: what changes between two Pulumi documents, and which changes lose data."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -10,9 +11,24 @@ import typer
 from stackyard.commands.output import console
 
 
+class DiffFormat(StrEnum):
+    AUTO = "auto"
+    TEXT = "text"
+    MD = "md"
+    JSON = "json"
+
+
 def command(
-    old: Annotated[Path, typer.Argument(help="The earlier plan (or pulumi preview --json document).")],
-    new: Annotated[Path, typer.Argument(help="The later plan.")],
+    old: Annotated[
+        Path,
+        typer.Argument(
+            help="The earlier side: a stackyard plan, a `pulumi preview --json` document, or a "
+            "`pulumi stack export` of what is deployed (its outputs resolve the new side's unknowns)."
+        ),
+    ],
+    new: Annotated[
+        Path, typer.Argument(help="The later side: a stackyard plan or a `pulumi preview --json` document.")
+    ],
     fail_on_data_loss: Annotated[
         bool,
         typer.Option(
@@ -20,38 +36,39 @@ def command(
             help="Exit with code 1 when a stateful resource would be replaced or removed.",
         ),
     ] = False,
+    output_format: Annotated[
+        DiffFormat,
+        typer.Option(
+            "--format",
+            help="auto: a table on a terminal, plain text when piped; md: a section for the pull request "
+            "comment; json: for other tools.",
+        ),
+    ] = DiffFormat.AUTO,
 ) -> None:
-    """List added, removed and changed resources with the changed properties, and flag stateful
-    resources (buckets, feature groups, databases, tracking servers, model package groups) whose
-    change replaces or removes them."""
-    from rich.table import Table
+    """List added, removed, changed and replaced resources with the changed properties, and flag
+    stateful resources (buckets, feature groups, databases, tables, file systems, registries,
+    tracking servers, clusters, keys, log groups) whose change replaces or removes them.
 
+    An input unknown at preview is unchanged unless a resource it comes from is replaced or new;
+    then it "may change", and when that replaces a stateful resource the row names the chain.
+
+    Exit codes (stable for CI): 0 no data loss (or data loss without --fail-on-data-loss); 1 data
+    loss with --fail-on-data-loss; 2 bad usage or unreadable input.
+    """
     from stackyard.errors import ExitCode
-    from stackyard.plan.diff import diff_plans
-    from stackyard.plan.document import load_document
+    from stackyard.plan import diff_output
+    from stackyard.plan.diff import diff_documents
+    from stackyard.pulumi_documents import read_file
 
-    result = diff_plans(load_document(old), load_document(new))
+    result = diff_documents(read_file(old), read_file(new))
     out = console()
-    if not result.changes:
-        out.print("no changes")
-        return
-    table = Table(title=f"{old} -> {new}")
-    table.add_column("change")
-    table.add_column("resource")
-    table.add_column("type")
-    table.add_column("properties")
-    styles = {"add": "green", "remove": "red", "change": "yellow", "replace": "magenta"}
-    for change in result.changes:
-        marker = f"[{styles[change.kind]}]{change.kind}[/]" + (
-            " [bold red]DATA LOSS[/]" if change.loses_data else ""
-        )
-        table.add_row(marker, change.urn.rsplit("::", 1)[-1], change.type, ", ".join(change.properties))
-    out.print(table)
-    counts = {kind: len(result.of_kind(kind)) for kind in ("add", "change", "replace", "remove")}
-    out.print(", ".join(f"{count} {kind}" for kind, count in counts.items()))
-    if result.data_loss:
-        out.print(
-            f"[bold red]{len(result.data_loss)} stateful resource(s) would be replaced or removed and lose their data[/]"
-        )
-        if fail_on_data_loss:
-            raise typer.Exit(ExitCode.POLICY_FAILURE)
+    if output_format is DiffFormat.MD:
+        typer.echo(diff_output.render_markdown(result), nl=False)
+    elif output_format is DiffFormat.JSON:
+        typer.echo(diff_output.render_json(result), nl=False)
+    elif output_format is DiffFormat.AUTO and out.is_terminal:
+        diff_output.print_table(result, out)
+    else:
+        typer.echo(diff_output.render_text(result), nl=False)
+    if result.data_loss and fail_on_data_loss:
+        raise typer.Exit(ExitCode.POLICY_FAILURE)

@@ -23,12 +23,21 @@ def ci_reference() -> str:
         "with the stackyard policy pack and `stackyard-policy.json`; `pulumi preview --json` feeds "
         "`stackyard check`, which applies `waivers.yaml`, uploads SARIF to code scanning, posts the "
         "Markdown report as one PR comment that later runs update, and fails the job when a mandatory "
-        "rule fails without a waiver.",
+        "rule fails without a waiver. `stackyard diff` compares what is deployed (`pulumi stack export`) "
+        "with the preview, adds its Markdown section to the same comment, and fails the job when a "
+        "stateful resource (feature group, bucket, database, table, file system, registry, tracking "
+        "server, cluster, key, log group) would be replaced or removed; the export's outputs resolve "
+        "the preview's unknown IDs and ARNs, so only real changes show.",
         "- **Merges to main** (`stackyard-deploy.yml`): dev, then staging, then prod, each in the GitHub "
         "environment of its name (give staging and prod required reviewers to gate them on approval). "
-        "Each job checks the preview of what it will apply, runs `pulumi up`, checks the deployed state "
+        "Each job checks the preview of what it will apply and diffs it against that stack's deployed "
+        "state (stopping on data loss), runs `pulumi up`, checks the deployed state "
         "(`pulumi stack export`) and keeps the evidence (JSON, HTML and the Markdown report) as a build "
         "artifact.",
+        "",
+        "`stackyard diff` exit codes: 0 no data loss, 1 data loss with `--fail-on-data-loss`, 2 bad "
+        "input. To replace a stateful resource on purpose, run a reviewed `pulumi up` outside the "
+        "workflows (or rename it through an alias, which keeps it).",
         "",
         "Pulumi's policy config has no per-resource exceptions, which is why the gate is `stackyard "
         "check` with the waivers file rather than `pulumi up --policy-pack`.",

@@ -15,18 +15,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stackyard import __version__
-from stackyard.errors import UserError
 from stackyard.files import write_text_atomically
 from stackyard.plan import PLAN_VERSION
 from stackyard.plan.project import StackConfig
 from stackyard.plan.secrets import RunSecrets
-from stackyard.plan.wire import SECRET, UNKNOWN
+from stackyard.pulumi_documents import PROVIDER_TYPE_PREFIX, STACK_TYPE, UNKNOWN
+from stackyard.pulumi_documents import SECRET_PLACEHOLDER as SECRET
 
 if TYPE_CHECKING:
     from stackyard.plan.invokes import InvokeCall
     from stackyard.plan.monitor import Registration
-
-PROVIDER_TYPE_PREFIX = "pulumi:providers:"
 
 
 def _config_value(raw: str) -> Any:
@@ -89,6 +87,8 @@ def _new_state(registration: Registration, provider: str) -> dict[str, Any]:
         state["retainOnDelete"] = True
     if registration.ignore_changes:
         state["ignoreChanges"] = registration.ignore_changes
+    if registration.aliases:
+        state["aliases"] = registration.aliases
     return state
 
 
@@ -108,7 +108,7 @@ def _parents_first(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     def rank(step: dict[str, Any]) -> tuple[int, str]:
         kind = step["newState"]["type"]
         return (
-            0 if kind == "pulumi:pulumi:Stack" else 1 if kind.startswith(PROVIDER_TYPE_PREFIX) else 2,
+            0 if kind == STACK_TYPE else 1 if kind.startswith(PROVIDER_TYPE_PREFIX) else 2,
             step["urn"],
         )
 
@@ -220,39 +220,6 @@ def build_document(
             "newStack": config.new_stack,
         },
     }
-
-
-def resources_of(document: dict[str, Any]) -> list[dict[str, Any]]:
-    """The `newState` of every step that creates or keeps a resource, in order."""
-    return [
-        step["newState"]
-        for step in document.get("steps", [])
-        if step.get("op") != "delete" and "newState" in step
-    ]
-
-
-def load_document(path: Path) -> dict[str, Any]:
-    """A plan file (or any `pulumi preview --json` document), or a `UserError` saying what is wrong."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"{path}: plan file not found") from None
-    except OSError as error:
-        raise UserError(f"{path}: cannot read the plan: {error.strerror}") from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise UserError(
-            f"{path} (line {error.lineno}, column {error.colno}): malformed JSON: {error.msg}"
-        ) from None
-    if not isinstance(document, dict) or not isinstance(document.get("steps"), list):
-        raise UserError(
-            f"{path}: not a plan: expected a JSON object with a 'steps' list (pulumi preview --json)"
-        )
-    for index, step in enumerate(document["steps"]):
-        if not isinstance(step, dict) or not isinstance(step.get("urn"), str):
-            raise UserError(f"{path}: steps[{index}] has no 'urn'")
-    return document
 
 
 def write_document(document: dict[str, Any], path: Path) -> None:

@@ -23,7 +23,8 @@ from pulumi.runtime.sync_await import _sync_await
 from stackyard.errors import UserError
 from stackyard.plan.functions import FunctionError, PlanFacts, compute
 from stackyard.plan.invokes import Answered, InvokeBook, InvokeCall, current_call_site
-from stackyard.plan.wire import RESOURCE_SIG, SIG_KEY, UNKNOWN, struct_to_dict, to_plan_value
+from stackyard.plan.wire import UNKNOWN, alias_urns, struct_to_dict, to_plan_value
+from stackyard.pulumi_documents import RESOURCE_SIG, SIG_KEY
 
 
 @dataclass
@@ -50,6 +51,8 @@ class Registration:
     children are not visible."""
     references: dict[str, str] = field(default_factory=dict)
     """Input path -> URN of the resource passed there as an object (`role=role`)."""
+    aliases: list[str] = field(default_factory=list)
+    """The URNs the resource had before (`aliases` option), as the engine resolves them."""
 
 
 class PlanMocks(mocks.Mocks):
@@ -205,6 +208,7 @@ class PlanMonitor(mocks.MockMonitor):
             version=request.version,
             remote=bool(request.remote),
             references=references,
+            aliases=alias_urns(request, self.make_urn),
         )
         return registration
 

@@ -9,55 +9,52 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from stackyard.plan.document import PROVIDER_TYPE_PREFIX, resources_of
+from stackyard.pulumi_documents import STACK_TYPE, Resource, read_document
 
 TREE_LEAF_LIMIT = 400
 """Past this many resources the tree shows components only, with counts of their resources."""
 
 
-def _label(state: dict[str, Any], remote: frozenset[str] = frozenset()) -> str:
-    name = state["urn"].rsplit("::", 1)[-1]
+def _label(resource: Resource, remote: frozenset[str] = frozenset()) -> str:
     extras = []
-    if state.get("protect"):
+    if resource.protect:
         extras.append("[yellow]protected[/]")
-    if state["urn"] in remote:
+    if resource.urn in remote:
         extras.append("[magenta]remote: contents not visible offline[/]")
     suffix = f" {' '.join(extras)}" if extras else ""
-    style = "bold" if not state.get("custom") else ""
-    text = f"{name} [dim]{state['type']}[/]{suffix}"
-    return f"[{style}]{text}[/]" if style else text
+    text = f"{resource.name} [dim]{resource.type}[/]{suffix}"
+    return text if resource.custom else f"[bold]{text}[/]"
 
 
-def plan_tree(document: dict[str, Any]) -> Tree:
-    states = [s for s in resources_of(document) if not s["type"].startswith(PROVIDER_TYPE_PREFIX)]
-    children: dict[str, list[dict[str, Any]]] = {}
+def plan_tree(resources: tuple[Resource, ...], remote: frozenset[str] = frozenset()) -> Tree:
+    states = [r for r in resources if not r.is_provider]
+    children: dict[str, list[Resource]] = {}
     for state in states:
-        children.setdefault(state.get("parent", ""), []).append(state)
+        children.setdefault(state.parent, []).append(state)
     leaves = len(states) <= TREE_LEAF_LIMIT
-    stack = next((s for s in states if s["type"] == "pulumi:pulumi:Stack"), None)
-    remote = frozenset(c["urn"] for c in document.get("stackyard", {}).get("remoteComponents") or ())
+    stack = next((s for s in states if s.type == STACK_TYPE), None)
     root = Tree(_label(stack) if stack else "(stack)")
 
     def add(node: Tree, parent_urn: str) -> None:
         kids = children.get(parent_urn, [])
-        components = [k for k in kids if not k.get("custom")]
-        resources = [k for k in kids if k.get("custom")]
+        components = [k for k in kids if not k.custom]
+        resources = [k for k in kids if k.custom]
         for component in components:
-            add(node.add(_label(component, remote)), component["urn"])
+            add(node.add(_label(component, remote)), component.urn)
         if leaves:
             for resource in resources:
                 node.add(_label(resource))
         elif resources:
-            counts = Counter(r["type"] for r in resources)
+            counts = Counter(r.type for r in resources)
             for kind, count in sorted(counts.items()):
                 node.add(f"[dim]{kind}[/] x {count}")
 
-    add(root, stack["urn"] if stack else "")
+    add(root, stack.urn if stack else "")
     return root
 
 
-def type_counts_table(document: dict[str, Any]) -> Table:
-    counts = Counter(state["type"] for state in resources_of(document) if state.get("custom"))
+def type_counts_table(resources: tuple[Resource, ...]) -> Table:
+    counts = Counter(resource.type for resource in resources if resource.custom)
     table = Table(title="Resources by type", show_footer=True)
     table.add_column("type", footer="total")
     table.add_column("count", justify="right", footer=str(sum(counts.values())))
@@ -67,8 +64,9 @@ def type_counts_table(document: dict[str, Any]) -> Table:
 
 
 def print_plan(document: dict[str, Any], console: Console) -> None:
-    console.print(plan_tree(document))
-    console.print(type_counts_table(document))
+    read = read_document(document, source="the plan", sha256="")
+    console.print(plan_tree(read.resources, frozenset(component.urn for component in read.opaque)))
+    console.print(type_counts_table(read.resources))
 
 
 def plan_notes(document: dict[str, Any]) -> list[str]:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from stackyard.plan.wire import SECRET
+from stackyard.pulumi_documents import SECRET_PLACEHOLDER as SECRET
 
 PROVIDER_CREDENTIALS = frozenset(
     {

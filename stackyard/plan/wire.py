@@ -7,16 +7,15 @@ listed), resource references become URNs, whole numbers are integers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from google.protobuf import json_format, struct_pb2
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-SECRET = "[secret]"
-SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+from stackyard.pulumi_documents import OUTPUT_SIG, RESOURCE_SIG, SECRET_SIG, signature
+from stackyard.pulumi_documents import SECRET_PLACEHOLDER as SECRET
+from stackyard.pulumi_documents import UNKNOWN as UNKNOWN
+from stackyard.pulumi_documents import contains_unknown as contains_unknown
 
 
 def struct_to_dict(struct: struct_pb2.Struct) -> dict[str, Any]:
@@ -30,24 +29,24 @@ def to_plan_value(
     """Plan form of one wire value; `secret_paths` collects where secrets were redacted, and
     `references` the resources passed as objects (path -> URN)."""
     if isinstance(value, dict):
-        signature = value.get(SIG_KEY)
-        if signature == SECRET_SIG:
+        kind = signature(value)
+        if kind == SECRET_SIG:
             secret_paths.append(path)
             return SECRET
-        if signature == RESOURCE_SIG:
+        if kind == RESOURCE_SIG:
             # Providers take no resource references: the engine passes a custom resource's ID
             # (unknown until it exists) and a component's URN.
             urn = value.get("urn", UNKNOWN)
             if references is not None:
                 references[path] = urn
             return value.get("id", urn)
-        if signature == OUTPUT_SIG:
+        if kind == OUTPUT_SIG:
             if value.get("secret"):
                 secret_paths.append(path)
                 return SECRET
             return to_plan_value(value.get("value", UNKNOWN), path, secret_paths, references)
-        if signature is not None:
-            # Assets and archives: keep their identity (path, hash), drop inline text of secrets.
+        if kind is not None:
+            # Assets and archives keep their identity (path, hash); a secret inside is redacted.
             return {key: to_plan_value(item, f"{path}.{key}", secret_paths) for key, item in value.items()}
         return {
             key: to_plan_value(item, f"{path}.{key}", secret_paths, references) for key, item in value.items()
@@ -61,11 +60,18 @@ def to_plan_value(
     return value
 
 
-def contains_unknown(value: Any) -> bool:
-    if value == UNKNOWN:
-        return True
-    if isinstance(value, dict):
-        return any(contains_unknown(item) for item in value.values())
-    if isinstance(value, list):
-        return any(contains_unknown(item) for item in value)
-    return False
+def alias_urns(request: Any, make_urn: Callable[[str, str, str], str]) -> list[str]:
+    """The old URNs of a `RegisterResource` request, as the engine resolves them: each alias is a
+    URN, or a spec whose blank name, type and parent mean the resource's own (`noParent`: none).
+    Older SDKs send resolved URNs in `aliasURNs` instead."""
+    urns: list[str] = list(request.aliasURNs)
+    for alias in request.aliases:
+        if alias.HasField("urn"):
+            urns.append(alias.urn)
+            continue
+        spec = alias.spec
+        parent = "" if spec.noParent else spec.parentUrn or request.parent
+        urn = make_urn(parent, spec.type or request.type, spec.name or request.name)
+        stack, project, rest = urn.removeprefix("urn:pulumi:").split("::", 2)
+        urns.append(f"urn:pulumi:{spec.stack or stack}::{spec.project or project}::{rest}")
+    return sorted(set(urns))

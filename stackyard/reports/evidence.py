@@ -12,6 +12,7 @@ from typing import Any
 
 import stackyard
 from stackyard.check.evaluate import CheckRun
+from stackyard.pulumi_documents import resolution_record
 
 SCHEMA_VERSION = "2.0"
 """2.0: the `error` result (a policy that raised) and `coverage` (what the policies could not see)."""
@@ -73,15 +74,7 @@ def document(run: CheckRun) -> dict[str, Any]:
             for f in run.findings
         ],
         "resolved": [
-            {
-                "urn": resource.urn,
-                "path": r.path,
-                "fromUrn": r.from_urn,
-                "fromType": r.from_type,
-                "placeholder": r.placeholder,
-            }
-            for resource in checked.resources
-            for r in resource.resolutions
+            resolution_record(resource.urn, r) for resource in checked.resources for r in resource.resolutions
         ],
         "coverage": {
             "remoteComponents": [

@@ -8,7 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+from stackyard.pulumi_documents import UNKNOWN as UNKNOWN
+
 SHARED = Path("/work/shared")
 REAL = SHARED / "fixtures" / "pulumi-real"
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from stackyard.check.inputs import read_input
-from stackyard.check.model import SECRET_SIG, SIG_KEY
 from stackyard.errors import UserError
+from stackyard.pulumi_documents import SECRET_SIG, SIG_KEY
 from tests.check.checkdocs import BUCKET, KMS_KEY, SSE, UNKNOWN, PlanBuilder, sse_inputs
 
 SECRET_UNKNOWN = {SIG_KEY: SECRET_SIG, "value": UNKNOWN}
@@ -98,17 +98,22 @@ def test_plan_with_explicit_provider_and_secret(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("not json", "not a JSON document"),
+        ("not json", "(line 1, column 1): malformed JSON: Expecting value"),
         (
             '{"hello": 1}',
             "not a stackyard plan, a `pulumi preview --json` document or a `pulumi stack export`",
         ),
         ('{"steps": []}', "the document contains no resources to check"),
         (
-            '{"steps": [{"op": "create", "newState": {"urn": "bad", "type": "t"}}]}',
+            '{"steps": [{"op": "create", "urn": "bad", "newState": {"urn": "bad", "type": "t"}}]}',
             "'bad' is not a Pulumi URN",
         ),
-        ('{"steps": [{"op": "create", "newState": {"type": "t"}}]}', "malformed document: KeyError"),
+        ('{"steps": [{"op": "create", "newState": {"type": "t"}}]}', "steps[0] has no 'urn'"),
+        (
+            '{"steps": [{"op": "create", "urn": "u", "newState": {"urn": "urn:pulumi:a::b::t::n"}}]}',
+            "steps[0].newState has no 'type'",
+        ),
+        ('{"steps": [{"op": "move", "urn": "u"}]}', "steps[0]: unknown op 'move' (expected one of create, "),
         ('{"steps": [], "stackyard": {"planVersion": 9}}', "unsupported stackyard plan version 9"),
         ('{"version": 7, "deployment": {"resources": []}}', "unsupported `pulumi stack export` version 7"),
     ],
@@ -123,5 +128,5 @@ def test_bad_documents(tmp_path: Path, content: str, message: str) -> None:
 
 
 def test_unreadable_input(tmp_path: Path) -> None:
-    with pytest.raises(UserError, match="cannot read the input"):
+    with pytest.raises(UserError, match=r"missing\.json: file not found"):
         read_input(tmp_path / "missing.json")

@@ -135,7 +135,8 @@ def test_every_report_lists_every_waiver(reports: dict[str, str]) -> None:
 
 def test_reports_show_no_secret(tmp_path: Path, real_dir: Path) -> None:
     from stackyard.check.evaluate import CheckOptions, run_check
-    from stackyard.check.model import SECRET_SIG, SIG_KEY, Result
+    from stackyard.check.model import Result
+    from stackyard.pulumi_documents import SECRET_SIG, SIG_KEY
     from tests.check.checkdocs import USER_PACK
 
     document = json.loads((real_dir / "sample-export.json").read_text())

@@ -16,9 +16,9 @@ from stackyard.components.feature_store.component import FeatureStore, offline_s
 from stackyard.components.feature_store.spec import FeatureStoreSpec
 from stackyard.components.platform import Platform
 from stackyard.plan import plan_project
-from stackyard.plan.document import resources_of
 from stackyard.plan.monitor import Registration
 from stackyard.plan.wire import UNKNOWN
+from stackyard.pulumi_documents import new_states as resources_of
 from stackyard.spec.common import DataClassification
 from stackyard.testing import RecordedPlan, record
 from tests.conftest import REPO

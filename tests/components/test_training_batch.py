@@ -133,7 +133,7 @@ def test_platform_builds_training_and_exposes_its_clusters() -> None:
 
 def test_reference_prod_stack_plans_its_training_clusters() -> None:
     from stackyard.plan import plan_project
-    from stackyard.plan.document import resources_of
+    from stackyard.pulumi_documents import new_states as resources_of
     from tests.check.conftest import REPO
 
     types = [resource["type"] for resource in resources_of(plan_project(REPO, "prod"))]

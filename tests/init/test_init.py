@@ -198,10 +198,20 @@ def test_preview_workflow_previews_checks_reports_and_fails(workflows: dict[str,
         by_action["github/codeql-action/upload-sarif"]["with"]["sarif_file"]
         == "reports/stackyard-check.sarif"
     )
+    diff = next(step for step in steps if "stackyard diff" in step.get("run", ""))
+    assert "pulumi stack export --stack \"$STACK\" --file state.json" in diff["run"]
+    for command in (
+        "stackyard diff state.json preview.json --format md > reports/stackyard-diff.md",
+        "stackyard diff state.json preview.json --fail-on-data-loss",
+    ):
+        assert command in diff["run"]
+    assert diff["run"].rstrip().endswith("--fail-on-data-loss")  # the reports are written first
+    assemble = next(step for step in steps if "pr-comment.md" in step.get("run", ""))
+    assert "reports/stackyard-check.md reports/stackyard-diff.md" in assemble["run"]
     comment = by_action["marocchino/sticky-pull-request-comment"]["with"]
-    assert comment == {"header": "stackyard", "path": "reports/stackyard-check.md"}
+    assert comment == {"header": "stackyard", "path": "reports/pr-comment.md"}
     last = steps[-1]
-    assert last["if"] == f"steps.{check['id']}.outcome == 'failure'"
+    assert last["if"] == f"steps.{check['id']}.outcome == 'failure' || steps.{diff['id']}.outcome == 'failure'"
     assert "exit 1" in last["run"]
 
 
@@ -221,6 +231,8 @@ def test_deploy_workflow_goes_dev_staging_prod_behind_environments(
         gate = next(i for i, s in enumerate(steps) if "stackyard check preview.json" in s.get("run", ""))
         up = next(i for i, s in enumerate(steps) if s.get("with", {}).get("command") == "up")
         assert gate < up
+        assert f"pulumi stack export --stack {stack} --file deployed.json" in steps[gate]["run"]
+        assert "stackyard diff deployed.json preview.json --fail-on-data-loss" in steps[gate]["run"]
         assert steps[up]["with"]["stack-name"] == stack
         artifact = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@"))
         assert artifact["with"]["name"] == f"stackyard-evidence-{stack}"

@@ -10,8 +10,9 @@ import pytest
 
 from stackyard.errors import UserError
 from stackyard.plan import plan_project
-from stackyard.plan.document import PROVIDER_TYPE_PREFIX, resources_of
 from stackyard.plan.wire import UNKNOWN, contains_unknown
+from stackyard.pulumi_documents import PROVIDER_TYPE_PREFIX
+from stackyard.pulumi_documents import new_states as resources_of
 from tests.conftest import REPO
 
 SECRET_VALUE = "hunter2-do-not-leak"
