@@ -89,6 +89,9 @@ def _new_state(registration: Registration, provider: str) -> dict[str, Any]:
         state["ignoreChanges"] = registration.ignore_changes
     if registration.aliases:
         state["aliases"] = registration.aliases
+    if registration.read_id is not None:
+        state["id"] = registration.read_id
+        state["external"] = True
     return state
 
 
@@ -140,7 +143,7 @@ def build_document(
     delete_before_replace: list[str] = []
 
     def add_step(state: dict[str, Any], provider: str) -> None:
-        step: dict[str, Any] = {"op": "create", "urn": state["urn"]}
+        step: dict[str, Any] = {"op": "read" if state.get("external") else "create", "urn": state["urn"]}
         if provider:
             step["provider"] = provider
         step["newState"] = state
@@ -197,7 +200,7 @@ def build_document(
     return {
         "config": _public_config(config, revealed),
         "steps": steps,
-        "changeSummary": {"create": len(steps)},
+        "changeSummary": dict(sorted(Counter(step["op"] for step in steps).items())),
         "stackyard": {
             "planVersion": PLAN_VERSION,
             "generator": f"stackyard {__version__}",

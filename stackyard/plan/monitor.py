@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pulumi
 from google.protobuf import struct_pb2
 from pulumi.runtime import mocks, rpc
 from pulumi.runtime.proto import provider_pb2, resource_pb2
@@ -24,7 +25,7 @@ from stackyard.errors import UserError
 from stackyard.plan.functions import FunctionError, PlanFacts, compute
 from stackyard.plan.invokes import Answered, InvokeBook, InvokeCall, current_call_site
 from stackyard.plan.wire import UNKNOWN, alias_urns, struct_to_dict, to_plan_value
-from stackyard.pulumi_documents import RESOURCE_SIG, SIG_KEY
+from stackyard.pulumi_documents import RESOURCE_SIG, SIG_KEY, STACK_TYPE, contains_unknown
 
 
 @dataclass
@@ -53,6 +54,9 @@ class Registration:
     """Input path -> URN of the resource passed there as an object (`role=role`)."""
     aliases: list[str] = field(default_factory=list)
     """The URNs the resource had before (`aliases` option), as the engine resolves them."""
+    read_id: str | None = None
+    """Set for a resource the program reads rather than manages (`Resource.get`, a StackReference):
+    the ID it reads. Its outputs are unknown offline."""
 
 
 class PlanMocks(mocks.Mocks):
@@ -81,8 +85,9 @@ class PlanMocks(mocks.Mocks):
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if self.preview:
-            # No id: the SDK then treats it (and a provider's reference) as unknown, as in a preview.
-            return None, dict(args.inputs)
+            # No id: the SDK then treats it (and a provider's reference) as unknown, as in a preview;
+            # a resource read or imported by ID has that ID.
+            return args.resource_id or None, dict(args.inputs)
         resource_id = f"{args.name}-id"
         service = args.typ.split(":")[1].split("/")[0] if args.typ.count(":") >= 2 else "resource"
         facts = self.facts
@@ -135,12 +140,61 @@ class PlanMonitor(mocks.MockMonitor):
             return resource_pb2.ResourceInvokeResponse(failures=[provider_pb2.CheckFailure(property="", reason=str(error))])
         answered: Answered = "computed"
         if result is None:
-            result, answered = self.invokes.lookup(token, args), "invokes"
+            # Arguments not known yet (the SDK checks only their top level) cannot match an answer:
+            # the engine would not call the provider with them in preview.
+            result = None if contains_unknown(args) else self.invokes.lookup(token, args)
+            answered = "invokes"
         self.invokes.log(InvokeCall(token, args, answered if result is not None else "unknown", current_call_site()))
         if result is None:
             return resource_pb2.ResourceInvokeResponse(unknown=True)
         answer = _sync_await(rpc.serialize_properties(result, {}))
         return resource_pb2.ResourceInvokeResponse(**{"return": answer})
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """The URN the engine gives: the parent's whole type chain, without the root stack's type
+        (`urn:pulumi:dev::proj::acme:x:Comp$aws:s3/bucket:Bucket::b`). The SDK's mock monitor keeps
+        only the parent's last type, and the stack's, so its URNs match no real state."""
+        if parent:
+            parent_type = parent.split("::")[2]
+            if parent_type != STACK_TYPE:
+                type_ = f"{parent_type}${type_}"
+        return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{type_}::{name}"
+
+    def ReadResource(self, request: Any) -> Any:
+        """A resource the program reads (`aws.ec2.Vpc.get(...)`, `pulumi.StackReference`): recorded
+        as a `read` step, as `pulumi preview` shows it. Offline nothing can be read, so its outputs
+        are unknown, except the properties the program gave."""
+        self.last_progress = time.monotonic()
+        secret_paths: list[str] = []
+        inputs = {
+            key: to_plan_value(value, key, secret_paths) for key, value in struct_to_dict(request.properties).items()
+        }
+        registration = Registration(
+            urn=self.make_urn(request.parent, request.type, request.name),
+            type=request.type,
+            name=request.name,
+            custom=True,
+            parent=request.parent,
+            provider=request.provider,
+            inputs=inputs,
+            dependencies=sorted(set(request.dependencies)),
+            property_dependencies={},
+            protect=False,
+            retain_on_delete=False,
+            delete_before_replace=False,
+            ignore_changes=[],
+            secret_paths=secret_paths,
+            version=request.version,
+            read_id=request.id,
+        )
+        response = super().ReadResource(request)  # type: ignore[no-untyped-call]
+        if not response.id:
+            response.id = request.id  # a read resource has the ID it was read by, known in preview
+        with self._lock:
+            self.registrations.append(registration)
+        if self._on_register is not None:
+            self._on_register(registration)
+        return response
 
     def RegisterResource(self, request: Any) -> Any:
         self.last_progress = time.monotonic()
@@ -176,7 +230,12 @@ class PlanMonitor(mocks.MockMonitor):
             resource_id=request.importId,
             custom=request.custom or False,
         )
-        resource_id, state = self.mocks.new_resource(args)
+        if request.remote and self.plan_mocks.preview:
+            # Its provider plugin would build it and compute its outputs: none is known offline.
+            # (Echoing its inputs would give outputs that share an input's name the wrong value.)
+            resource_id, state = None, {}
+        else:
+            resource_id, state = self.mocks.new_resource(args)
         state_struct = _sync_await(rpc.serialize_properties(state, {}))
         self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, resource_id or "", state)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "", object=state_struct)

@@ -14,8 +14,8 @@ import pytest
 from stackyard.cli import main
 from stackyard.errors import UserError
 from stackyard.plan import plan_project
-from stackyard.plan.document import resources_of
 from stackyard.plan.wire import UNKNOWN
+from stackyard.pulumi_documents import new_states as resources_of
 
 PROGRAMS = Path(__file__).parent / "programs"
 
