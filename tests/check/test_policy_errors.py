@@ -92,7 +92,7 @@ def test_remote_components_are_reported_and_fail_only_under_strict_unless_waived
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     plan = plan_of(tmp_path, "remote-component")
-    vpc = "urn:pulumi:dev::remote-component::pulumi:pulumi:Stack$awsx:ec2:Vpc::main"
+    vpc = "urn:pulumi:dev::remote-component::awsx:ec2:Vpc::main"
     out = tmp_path / "reports"
     assert (
         main(["check", str(plan), "--pack", str(RAISING_PACK), "--format", "json", "--out-dir", str(out)])

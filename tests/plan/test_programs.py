@@ -30,7 +30,7 @@ def states(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def urn(project: str, path: str, name: str, stack: str = "dev") -> str:
-    return f"urn:pulumi:{stack}::{project}::pulumi:pulumi:Stack${path}::{name}"
+    return f"urn:pulumi:{stack}::{project}::{path}::{name}"
 
 
 def test_a_role_passed_to_an_attachment_is_a_reference_with_its_dependency(tmp_path: Path) -> None:
