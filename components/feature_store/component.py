@@ -10,7 +10,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from stackyard.components._bucket import SecureBucket
+from stackyard.components.bucket import SecureBucket
 from stackyard.components.context import StackContext
 from stackyard.components.feature_store.spec import (
     FeatureGroupSpec,

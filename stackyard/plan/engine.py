@@ -24,7 +24,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from stackyard.errors import UserError
-from stackyard.memory import young_collections_only
+from stackyard.gc_tuning import young_collections_only
 from stackyard.plan.monitor import PlanMocks, PlanMonitor, Registration, UnansweredInvoke
 from stackyard.plan.project import StackConfig, choose_stack, load_project, load_stack_config
 
