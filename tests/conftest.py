@@ -7,13 +7,11 @@ import atexit
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from stackyard.components.context import StackContext
-from stackyard.spec.stack import StackSpec
 from tests.specs import make_spec
 
 REPO = Path(__file__).resolve().parent.parent
@@ -22,11 +20,6 @@ REPO = Path(__file__).resolve().parent.parent
 # the CLI's subprocesses inherit it. It goes when the run ends.
 os.environ["STACKYARD_CACHE_DIR"] = tempfile.mkdtemp(prefix="stackyard-test-cache-")
 atexit.register(shutil.rmtree, os.environ["STACKYARD_CACHE_DIR"], ignore_errors=True)
-
-
-@pytest.fixture
-def spec_factory() -> Callable[..., StackSpec]:
-    return make_spec
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Any
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-SHARED = Path("/work/shared")
-REAL = SHARED / "fixtures" / "pulumi-real"
 FIXTURES = Path(__file__).parent / "fixtures"
 USER_PACK = FIXTURES / "user_pack"
 

@@ -104,9 +104,10 @@ def test_a_sagemaker_endpoint_and_its_parts(prod_context: StackContext) -> None:
         "subnets": ["subnet-0aaa1111", "subnet-0bbb2222"],
         "securityGroupIds": ["sg-0ccc3333"],
     }
-    assert model["executionRoleArn"] == plan.named("sv-churn-role").inputs.get(
-        "arn", model["executionRoleArn"]
-    )
+    # The role's ARN is an output (inputs have none): the model takes it from that role.
+    role = plan.named("sv-churn-role")
+    assert plan.named("sv-churn-model").property_dependencies["executionRoleArn"] == [role.urn]
+    assert model["executionRoleArn"].endswith(":sv-churn-role")
     assert re.fullmatch(r"demo-prod-churn-[0-9a-f]{10}", model["name"])
     assert plan.named("sv-churn-role-policy").urn in plan.named("sv-churn-model").dependencies
 
