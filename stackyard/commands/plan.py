@@ -38,7 +38,7 @@ def command(
     the document `pulumi preview --json` prints, with unknowns kept and secrets redacted."""
     from stackyard.plan.document import write_document
     from stackyard.plan.engine import plan_project
-    from stackyard.plan.render import print_plan
+    from stackyard.plan.render import plan_summary, print_plan
 
     status = progress_console()
     registered = 0
@@ -62,5 +62,5 @@ def command(
     if not quiet:
         print_plan(document, console())
         console().print(
-            f"plan of stack [bold]{stack_name}[/]: {len(document['steps'])} resources, written to {path}"
+            f"plan of stack [bold]{stack_name}[/]: {plan_summary(document)}, written to {path}"
         )

@@ -27,7 +27,7 @@ def _label(state: dict[str, Any]) -> str:
 
 
 def plan_tree(document: dict[str, Any]) -> Tree:
-    states = [s for s in resources_of(document) if not s["type"].startswith(PROVIDER_TYPE_PREFIX)]
+    states = [s for s in resources_of(document) if not _is_provider(s)]
     children: dict[str, list[dict[str, Any]]] = {}
     for state in states:
         children.setdefault(state.get("parent", ""), []).append(state)
@@ -53,8 +53,38 @@ def plan_tree(document: dict[str, Any]) -> Tree:
     return root
 
 
+def _is_provider(state: dict[str, Any]) -> bool:
+    return str(state["type"]).startswith(PROVIDER_TYPE_PREFIX)
+
+
+def resource_counts(document: dict[str, Any]) -> Counter[str]:
+    """Resources by type: the custom resources the cloud will hold, neither the components that
+    group them nor the providers that create them. Every total a plan shows is this one."""
+    return Counter(
+        state["type"] for state in resources_of(document) if state.get("custom") and not _is_provider(state)
+    )
+
+
+def plan_summary(document: dict[str, Any]) -> str:
+    """`74 resources, 15 components, 1 provider`: the resources are the table's total."""
+    states = resources_of(document)
+    components = sum(1 for s in states if not s.get("custom") and s["type"] != "pulumi:pulumi:Stack")
+    providers = sum(1 for s in states if s.get("custom") and _is_provider(s))
+
+    def counted(count: int, noun: str) -> str:
+        return f"{count} {noun}{'' if count == 1 else 's'}"
+
+    return ", ".join(
+        [
+            counted(sum(resource_counts(document).values()), "resource"),
+            counted(components, "component"),
+            counted(providers, "provider"),
+        ]
+    )
+
+
 def type_counts_table(document: dict[str, Any]) -> Table:
-    counts = Counter(state["type"] for state in resources_of(document) if state.get("custom"))
+    counts = resource_counts(document)
     table = Table(title="Resources by type", show_footer=True)
     table.add_column("type", footer="total")
     table.add_column("count", justify="right", footer=str(sum(counts.values())))
