@@ -51,6 +51,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from stackyard.check.indeterminate import INDETERMINATE_PREFIX, IndeterminateItem
 from stackyard.policies import iam_documents, resource_properties
+from stackyard.policies.frameworks import FRAMEWORK_NAMES, PEER_NAMES
 from stackyard.policies.settings import SETTINGS, Setting
 
 T = TypeVar("T")
@@ -69,14 +70,6 @@ GROUPS = (
     "kubernetes",
 )
 RULE_ID = re.compile(r"^SY-[A-Z0-9]+-\d{3}$")
-FRAMEWORK_NAMES = {
-    "nist-800-53": "NIST SP 800-53 Rev. 5",
-    "iso-27001": "ISO/IEC 27001:2022 Annex A",
-    "gdpr": "GDPR",
-    "hipaa": "HIPAA Security Rule (45 CFR 164)",
-    "soc2": "SOC 2 Trust Services Criteria",
-}
-PEER_NAMES = {"checkov": "Checkov", "cdk-nag": "cdk-nag", "aws-config": "AWS Config"}
 
 SeverityName = Literal["critical", "high", "medium", "low"]
 EnforcementName = Literal["advisory", "mandatory"]
