@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from stackyard.cli import main
-from stackyard.commands.schema import stack_spec_schema
 from stackyard.errors import ExitCode
+from stackyard.spec.schema import stack_spec_schema
 from tests.conftest import REPO
 from tests.specs import BASE_SPEC
 
