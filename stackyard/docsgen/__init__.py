@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
-if TYPE_CHECKING:
-    from click import Command
+Command = Any
+"""The CLI's root command (typer's own click), documented by `cli_reference`."""
 
 REGENERATE = "stackyard docs --out docs"
 
