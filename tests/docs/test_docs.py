@@ -5,16 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import typer
 
-from stackyard.cli import app, main
+from stackyard.cli import command_tree, main
 from stackyard.docsgen import REGENERATE, generate, stale_docs
 from stackyard.docsgen.spec import anchor, constraints_of, display_name, render_spec_reference, type_of
 from stackyard.policies.catalog import all_rules
 from stackyard.spec.schema import stack_spec_schema
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-CLI = typer.main.get_command(app)
+CLI = command_tree()
 
 
 @pytest.fixture(scope="module")
