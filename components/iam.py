@@ -1,15 +1,19 @@
-"""IAM documents every component builds the same way: the document envelope and the trust
-policies of roles that an AWS service or a Kubernetes service account assumes.
+"""IAM every component builds the same way: the document envelope, the trust policies of roles
+that an AWS service or a Kubernetes service account assumes, and the role an AWS service assumes.
 
-Plain functions (json.dumps, no provider invokes), so plans stay offline and they are tested
-without Pulumi.
+The documents are plain functions (json.dumps, no provider invokes), so plans stay offline and they
+are tested without Pulumi; `service_role` imports Pulumi only when called.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pulumi
+    import pulumi_aws as aws
 
 POLICY_VERSION = "2012-10-17"
 
@@ -54,4 +58,32 @@ def service_account_trust_policy(
                 },
             }
         ]
+    )
+
+
+def service_role(
+    resource_name: str,
+    service: str,
+    *,
+    tags: pulumi.Input[Mapping[str, pulumi.Input[str]]],
+    opts: pulumi.ResourceOptions,
+    source_account: pulumi.Input[str] | None = None,
+    tag_session: bool = False,
+    name: pulumi.Input[str] | None = None,
+    description: pulumi.Input[str] | None = None,
+) -> aws.iam.Role:
+    """A role only `service` may assume (see `service_trust_policy`); `source_account` may be an
+    output (the caller identity's account), and the trust policy then waits for it."""
+    import pulumi
+    import pulumi_aws as aws
+
+    trust: pulumi.Input[str]
+    if source_account is None:
+        trust = service_trust_policy(service, tag_session=tag_session)
+    else:
+        trust = pulumi.Output.from_input(source_account).apply(
+            lambda account: service_trust_policy(service, source_account=account, tag_session=tag_session)
+        )
+    return aws.iam.Role(
+        resource_name, name=name, description=description, assume_role_policy=trust, tags=tags, opts=opts
     )

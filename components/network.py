@@ -12,7 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from stackyard.components.context import StackContext, renamed_from
-from stackyard.components.iam import policy_document, service_trust_policy
+from stackyard.components.iam import policy_document, service_role
 from stackyard.spec.common import NetworkSpec
 
 GATEWAY_ENDPOINTS = frozenset({"s3", "dynamodb"})
@@ -291,9 +291,9 @@ class Network(pulumi.ComponentResource):
             tags=self._tags(f"{name}-flow-logs"),
             opts=child,
         )
-        role = aws.iam.Role(
+        role = service_role(
             f"{name}-flow-logs-role",
-            assume_role_policy=service_trust_policy("vpc-flow-logs.amazonaws.com"),
+            "vpc-flow-logs.amazonaws.com",
             tags=self._tags(f"{name}-flow-logs-role"),
             opts=child,
         )

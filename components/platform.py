@@ -41,7 +41,7 @@ class Platform(pulumi.ComponentResource):
         # Kubernetes never loads pulumi-kubernetes, one without framework containers never sagemaker.
         self.training_clusters: dict[str, TrainingCluster] = {}
         if spec.training is not None:
-            from stackyard.components.training.training import Training
+            from stackyard.components.training.component import Training
 
             self.training = Training(
                 f"{name}-training",
@@ -73,7 +73,7 @@ class Platform(pulumi.ComponentResource):
 
         model_package_groups: dict[str, pulumi.Output[str]] = {}
         if spec.registry is not None:
-            from stackyard.components.registry.registry import Registry
+            from stackyard.components.registry.component import Registry
 
             self.registry = Registry(
                 f"{name}-registry",

@@ -44,11 +44,11 @@ def main() -> None:
     from pulumi_policy import EnforcementLevel, PolicyPack
 
     catalog = _load_catalog()
-    from stackyard.memory import young_collections_only
+    from stackyard.gc_tuning import young_collections_only
     from stackyard.policies.conversion import share_request_conversion
 
     share_request_conversion()
-    # The pack serves one preview or check and keeps what it converts (see stackyard.memory).
+    # The pack serves one preview or check and keeps what it converts (see stackyard.gc_tuning).
     with young_collections_only():
         PolicyPack(
             name=catalog.PACK_NAME,

@@ -50,7 +50,8 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from stackyard.check.indeterminate import INDETERMINATE_PREFIX, IndeterminateItem
-from stackyard.policies import helpers
+from stackyard.policies import iam_documents, resource_properties
+from stackyard.policies.frameworks import FRAMEWORK_NAMES, PEER_NAMES
 from stackyard.policies.settings import SETTINGS, Setting
 
 T = TypeVar("T")
@@ -69,14 +70,6 @@ GROUPS = (
     "kubernetes",
 )
 RULE_ID = re.compile(r"^SY-[A-Z0-9]+-\d{3}$")
-FRAMEWORK_NAMES = {
-    "nist-800-53": "NIST SP 800-53 Rev. 5",
-    "iso-27001": "ISO/IEC 27001:2022 Annex A",
-    "gdpr": "GDPR",
-    "hipaa": "HIPAA Security Rule (45 CFR 164)",
-    "soc2": "SOC 2 Trust Services Criteria",
-}
-PEER_NAMES = {"checkov": "Checkov", "cdk-nag": "cdk-nag", "aws-config": "AWS Config"}
 
 SeverityName = Literal["critical", "high", "medium", "low"]
 EnforcementName = Literal["advisory", "mandatory"]
@@ -98,7 +91,7 @@ class Indeterminate(UnknownValueError):
 
 
 def read_tolerantly(value: Any) -> dict[str, Any]:
-    """A mapping read entry by entry, unknown values replaced by `helpers.UNKNOWN_VALUE`, so that one
+    """A mapping read entry by entry, unknown values replaced by `resource_properties.UNKNOWN_VALUE`, so that one
     computed entry (a `Name` tag from an Output) does not hide the known ones."""
     if not isinstance(value, Mapping):
         return {}
@@ -107,13 +100,13 @@ def read_tolerantly(value: Any) -> dict[str, Any]:
         try:
             result[key] = value[key]
         except UnknownValueError:
-            result[key] = helpers.UNKNOWN_VALUE
+            result[key] = resource_properties.UNKNOWN_VALUE
     return result
 
 
 def known_tree(value: Any) -> Any:
     """A property read whole into plain dicts and lists, each unknown leaf replaced by
-    `helpers.UNKNOWN_VALUE`, so the known parts of a structured value (a policy document whose
+    `resource_properties.UNKNOWN_VALUE`, so the known parts of a structured value (a policy document whose
     `Resource` ARNs are Outputs) stay readable. A value unknown as a whole still raises."""
     if isinstance(value, Mapping):
         result: dict[str, Any] = {}
@@ -121,7 +114,7 @@ def known_tree(value: Any) -> Any:
             try:
                 result[key] = known_tree(value[key])
             except UnknownValueError:
-                result[key] = helpers.UNKNOWN_VALUE
+                result[key] = resource_properties.UNKNOWN_VALUE
         return result
     if isinstance(value, Sequence) and not isinstance(value, str):
         items: list[Any] = []
@@ -129,30 +122,30 @@ def known_tree(value: Any) -> Any:
             try:
                 items.append(known_tree(value[index]))
             except UnknownValueError:
-                items.append(helpers.UNKNOWN_VALUE)
+                items.append(resource_properties.UNKNOWN_VALUE)
         return items
     return value
 
 
-def policy_statements(document: Any) -> list[helpers.Statement]:
+def policy_statements(document: Any) -> list[iam_documents.Statement]:
     """The statements of a policy document property (a JSON string, or an object whose leaves may
     be unknown at preview). Raises `Indeterminate` when a part that decides what the document
-    grants is unknown, `helpers.PolicyDocumentError` when it is no policy document."""
+    grants is unknown, `iam_documents.PolicyDocumentError` when it is no policy document."""
     try:
-        return helpers.parse_policy(known_tree(document))
-    except helpers.UnknownPolicyPart as exc:
+        return iam_documents.parse_policy(known_tree(document))
+    except iam_documents.UnknownPolicyPart as exc:
         raise Indeterminate(f"the policy document's {exc} can't be known during preview") from exc
 
 
 def resource_tags(props: Mapping[str, Any], provider_props: Mapping[str, Any] | None) -> dict[str, Any]:
     """A resource's own tags over its AWS provider's `defaultTags.tags`, read tolerantly."""
     own = props.get("tags")
-    defaults = helpers.get_path(provider_props, "defaultTags.tags") if provider_props is not None else None
-    return helpers.effective_tags(read_tolerantly(own), read_tolerantly(defaults))
+    defaults = resource_properties.get_path(provider_props, "defaultTags.tags") if provider_props is not None else None
+    return resource_properties.effective_tags(read_tolerantly(own), read_tolerantly(defaults))
 
 
 def _known_environment(environment: Any) -> str | None:
-    if environment is helpers.UNKNOWN_VALUE:
+    if environment is resource_properties.UNKNOWN_VALUE:
         raise Indeterminate("the environment tag is unknown at preview")
     return environment  # type: ignore[no-any-return]
 
@@ -191,7 +184,7 @@ class ResourceCheck:
         return resource_tags(self.props, self.provider_props)
 
     def environment(self) -> str | None:
-        return _known_environment(helpers.environment_of(self.config.get("environment"), self.tags()))
+        return _known_environment(resource_properties.environment_of(self.config.get("environment"), self.tags()))
 
 
 class StackCheck:
@@ -243,7 +236,7 @@ class StackCheck:
         return resource_tags(resource.props, provider)
 
     def environment(self, resource: PolicyResource) -> str | None:
-        return _known_environment(helpers.environment_of(self.config.get("environment"), self.tags(resource)))
+        return _known_environment(resource_properties.environment_of(self.config.get("environment"), self.tags(resource)))
 
     def referencing(self, target: PolicyResource, types: Sequence[str], prop: str) -> list[PolicyResource]:
         """Resources of `types` whose `prop` input points at `target`: through a property dependency

@@ -89,15 +89,18 @@ def _once_per_thread(method: Callable[[Any], None]) -> Callable[[Any], None]:
 
 def share_request_conversion() -> None:
     """Install the shared per-request work into pulumi_policy's analyzer (this process only)."""
-    from pulumi_policy import policy
+    from pulumi_policy import policy as policy_module
+
+    # Private names of the SDK, replaced in place: typed Any, as the SDK declares none of them.
+    policy: Any = policy_module
 
     if isinstance(policy.json_format, _JsonFormat):
         return
-    policy.json_format = _JsonFormat(policy.json_format)  # type: ignore[assignment]
-    policy.deserialize_properties = _PerThreadMemo(policy.deserialize_properties)  # type: ignore[assignment]
+    policy.json_format = _JsonFormat(policy.json_format)
+    policy.deserialize_properties = _PerThreadMemo(policy.deserialize_properties)
     # The proxy only reads what it wraps, so the wrapper of a shared value can be shared too.
-    policy.unknown_checking_proxy = _PerThreadMemo(policy.unknown_checking_proxy)  # type: ignore[assignment]
+    policy.unknown_checking_proxy = _PerThreadMemo(policy.unknown_checking_proxy)
     servicer = policy._PolicyAnalyzerServicer
-    servicer._get_resource_options = _per_request(servicer._get_resource_options)  # type: ignore[method-assign]
-    servicer._get_provider_resource = _per_request(servicer._get_provider_resource)  # type: ignore[method-assign]
-    servicer._configure_runtime_settings = _once_per_thread(servicer._configure_runtime_settings)  # type: ignore[method-assign]
+    servicer._get_resource_options = _per_request(servicer._get_resource_options)
+    servicer._get_provider_resource = _per_request(servicer._get_provider_resource)
+    servicer._configure_runtime_settings = _once_per_thread(servicer._configure_runtime_settings)

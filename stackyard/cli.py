@@ -6,6 +6,8 @@ from __future__ import annotations
 import atexit
 import os
 import sys
+from functools import cache
+from typing import Any
 
 import typer
 
@@ -50,6 +52,32 @@ app.command("docs")(docs.command)
 app.add_typer(verify.app, name="verify")
 
 
+def one_line_summary(text: str | None) -> str:
+    """The first sentence of a command's help, whole (click cuts it at 45 characters with `...`)."""
+    paragraph = " ".join((text or "").strip().split("\n\n", 1)[0].split())
+    sentence, dot, _ = paragraph.partition(". ")
+    return sentence + ("." if dot or not sentence.endswith(".") else "")
+
+
+def _uniform_help(command: Any) -> None:
+    """Every command of the tree lists with its whole first sentence, and every positional argument
+    is shown as its name in capitals (`PROJECT_DIR`, `OLD NEW`), whatever each command declared."""
+    command.short_help = one_line_summary(command.help)
+    for param in command.params:
+        if param.param_type_name == "argument":
+            param.metavar = (param.metavar or param.name).upper()
+    for sub in getattr(command, "commands", {}).values():
+        _uniform_help(sub)
+
+
+@cache
+def command_tree() -> Any:
+    """The CLI as click runs it: typer's command tree with uniform help (see `_uniform_help`)."""
+    tree = typer.main.get_command(app)
+    _uniform_help(tree)
+    return tree
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code. Typer reports usage errors itself (exit code 2);
     a `UserError` becomes one message on stderr and its exit code, without a traceback."""
@@ -57,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.get("STACKYARD_DEBUG")
     )
     try:
-        app(args=argv, prog_name="stackyard")
+        command_tree()(args=argv, prog_name="stackyard")
     except UserError as error:
         if debug:
             raise

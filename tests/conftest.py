@@ -7,26 +7,19 @@ import atexit
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from stackyard.components.context import StackContext
-from stackyard.spec.stack import StackSpec
 from tests.specs import make_spec
 
 REPO = Path(__file__).resolve().parent.parent
 
-# Kept library answers (stackyard.answers) go to a directory of this run, never the user's cache;
+# Kept library answers (stackyard.sdk_answer_cache) go to a directory of this run, never the user's cache;
 # the CLI's subprocesses inherit it. It goes when the run ends.
 os.environ["STACKYARD_CACHE_DIR"] = tempfile.mkdtemp(prefix="stackyard-test-cache-")
 atexit.register(shutil.rmtree, os.environ["STACKYARD_CACHE_DIR"], ignore_errors=True)
-
-
-@pytest.fixture
-def spec_factory() -> Callable[..., StackSpec]:
-    return make_spec
 
 
 @pytest.fixture

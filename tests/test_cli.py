@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from stackyard.cli import main
-from stackyard.commands.schema import stack_spec_schema
 from stackyard.errors import ExitCode
+from stackyard.spec.schema import stack_spec_schema
 from tests.conftest import REPO
 from tests.specs import BASE_SPEC
 
@@ -180,3 +181,38 @@ def test_unknown_command_is_usage_error(capsys: pytest.CaptureFixture[str]) -> N
     code, _, err = run(capsys, "deploy")
     assert code == ExitCode.BAD_INPUT
     assert "No such command 'deploy'" in err
+
+
+def _every_command(command: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
+    found = [(path, command)]
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        found += _every_command(sub, (*path, name))
+    return found
+
+
+def test_help_lists_every_command_with_its_whole_first_sentence_and_capital_arguments(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every command, including those added later: no description cut with `...`, and positional
+    arguments named in capitals the same way everywhere."""
+    import click
+
+    from stackyard.cli import command_tree
+
+    tree = command_tree()
+    commands = _every_command(tree)
+    assert len(commands) > 10
+    for path, command in commands:
+        first = " ".join((command.help or "").split("\n\n")[0].split()).split(". ")[0].rstrip(".") + "."
+        assert command.short_help == first, path
+        for param in command.params:
+            if isinstance(param, click.Argument) or param.param_type_name == "argument":
+                assert param.metavar and param.metavar == param.metavar.upper(), (path, param.name)
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["--help"]) == 0
+    listing = capsys.readouterr().out.split("Commands:")[1]
+    assert "..." not in listing
+    for name, sub in tree.commands.items():
+        assert f"  {name}  " in listing and sub.short_help in " ".join(listing.split())
+    assert main(["diff", "--help"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "Usage: stackyard diff [OPTIONS] {OLD} {NEW}"

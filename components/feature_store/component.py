@@ -10,7 +10,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from stackyard.components._bucket import SecureBucket
+from stackyard.components.bucket import SecureBucket
 from stackyard.components.context import StackContext
 from stackyard.components.feature_store.spec import (
     FeatureGroupSpec,
@@ -23,7 +23,7 @@ from stackyard.components.feature_store.spec import (
     offline_store_prefix,
     physical_group_name,
 )
-from stackyard.components.iam import policy_document, service_trust_policy
+from stackyard.components.iam import policy_document, service_role
 from stackyard.spec.base import format_loc
 
 GLUE_CATALOG = "AwsDataCatalog"
@@ -175,10 +175,10 @@ class FeatureStore(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         offline_groups = [group for group in args.groups if group.offline_store.enabled]
 
-        self.role = aws.iam.Role(
+        self.role = service_role(
             f"{name}-role",
+            "sagemaker.amazonaws.com",
             description=f"SageMaker Feature Store writes the offline stores of {context.name_prefix}",
-            assume_role_policy=service_trust_policy("sagemaker.amazonaws.com"),
             tags=context.tags_for(f"{name}-role"),
             opts=child,
         )

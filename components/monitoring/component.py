@@ -15,7 +15,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from stackyard.components._bucket import SecureBucket
+from stackyard.components.bucket import SecureBucket
 from stackyard.components.context import StackContext
 from stackyard.components.iam import policy_document
 from stackyard.components.monitoring import alarms as alarm_defs

@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from stackyard.components.context import StackContext
-from stackyard.components.iam import service_trust_policy
+from stackyard.components.iam import service_role
 from stackyard.components.monitoring.model_monitor import (
     PROCESSING_INPUT,
     PROCESSING_OUTPUT,
@@ -54,11 +54,10 @@ class DataQualityMonitor(pulumi.ComponentResource):
         image = analyzer_image(context.region)
         baseline_uris = args.baseline.uris if args.baseline else []
 
-        self.role = aws.iam.Role(
+        self.role = service_role(
             f"{name}-role",
-            assume_role_policy=pulumi.Output.from_input(account_id).apply(
-                lambda account: service_trust_policy("sagemaker.amazonaws.com", source_account=account)
-            ),
+            "sagemaker.amazonaws.com",
+            source_account=account_id,
             tags=context.tags_for(f"{name}-role"),
             opts=child,
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import cast
 
 import pulumi
 import pulumi_aws as aws
@@ -154,7 +155,9 @@ class KubernetesMlflow(pulumi.ComponentResource):
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-server",
             metadata={"name": SERVICE_NAME, "namespace": namespace_name, "labels": manifests.labels()},
-            spec=manifests.deployment_spec(pod, args.replicas),
+            # A plain manifest (validated against Kubernetes' own schema in the tests), not the SDK's
+            # TypedDict, which it matches.
+            spec=cast("k8s.apps.v1.DeploymentSpecArgsDict", manifests.deployment_spec(pod, args.replicas)),
             opts=k8s_opts,
         )
         self.service = k8s.core.v1.Service(

@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from stackyard.components.context import StackContext
-from stackyard.components.iam import service_trust_policy
+from stackyard.components.iam import service_role
 from stackyard.components.registry import iam
 from stackyard.components.registry.spec import TrackingSpec
 
@@ -41,13 +41,12 @@ class SageMakerMlflow(pulumi.ComponentResource):
         identity = aws.get_caller_identity_output(opts=invoke)
         partition = aws.get_partition_output(opts=invoke)
 
-        self.role = aws.iam.Role(
+        self.role = service_role(
             f"{name}-role",
+            "sagemaker.amazonaws.com",
             description=f"SageMaker managed MLflow of {context.name_prefix}: its artifacts"
             + (" and model registration" if args.automatic_model_registration else ""),
-            assume_role_policy=identity.account_id.apply(
-                lambda account: service_trust_policy("sagemaker.amazonaws.com", source_account=account)
-            ),
+            source_account=identity.account_id,
             tags=context.tags_for(f"{name}-role"),
             opts=child,
         )

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from stackyard.components._bucket import SecureBucket
+from stackyard.components.bucket import SecureBucket
 from stackyard.components.context import StackContext
 from stackyard.components.kube import kubernetes_provider
 from stackyard.components.refs import ServedEndpoint, TrainingCluster

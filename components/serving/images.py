@@ -4,7 +4,7 @@ The SDK is the source of truth for which framework versions have inference image
 (`image_uris.retrieve`); nothing here repeats its tables. Importing it takes about a second, so it
 is imported on first use only (a spec without framework containers never pays for it), every
 answer is cached in the process (validation and the component ask the same questions), and kept
-on disk for the installed SDK version (`stackyard.answers`), so a later run does not import it.
+on disk for the installed SDK version (`stackyard.sdk_answer_cache`), so a later run does not import it.
 
 No Pulumi here: spec validation uses this module.
 """
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from stackyard.answers import Answers
+from stackyard.sdk_answer_cache import Answers
 
 IMAGE_SCOPE = "inference"
 _PY_VERSION = re.compile(r"^py\d+$")

@@ -16,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from stackyard.components.context import StackContext
-from stackyard.components.iam import service_trust_policy
+from stackyard.components.iam import service_role
 from stackyard.components.refs import endpoint_physical_name, rollback_alarm_names
 from stackyard.components.serving import iam, naming
 from stackyard.components.serving.spec import EndpointSpec, RolloutSpec
@@ -122,13 +122,12 @@ class SageMakerEndpoint(pulumi.ComponentResource):
         image_uri = args.container.image_uri(region, args.instance_type) if args.container else None
         prefix = naming.capture_prefix(args.name)
 
-        self.role = aws.iam.Role(
+        self.role = service_role(
             f"{name}-role",
+            "sagemaker.amazonaws.com",
             name=context.physical_name(f"{args.name}-serving", max_length=64),
             description=f"Runs the model of SageMaker endpoint {physical_name}",
-            assume_role_policy=pulumi.Output.from_input(account_id).apply(
-                lambda account: service_trust_policy("sagemaker.amazonaws.com", source_account=account)
-            ),
+            source_account=account_id,
             tags=context.tags_for(f"{name}-role"),
             opts=child,
         )
@@ -154,6 +153,12 @@ class SageMakerEndpoint(pulumi.ComponentResource):
         }
         if args.model.package_group:
             version = args.model.version
+            if not isinstance(version, int):  # the spec refuses it; arguments built without it may not
+                # The Python SDK has no ResourceError; RunError prints the message alone.
+                raise pulumi.RunError(
+                    f"{name}: endpoint '{args.name}' deploys a model package by its version number, "
+                    f"not {version!r}"
+                )
             # The package carries its image and artifact; CreateModel refuses an image beside it.
             container["model_package_name"] = pulumi.Output.all(account_id, model_package_group_name).apply(
                 lambda values: naming.model_package_arn(

@@ -11,7 +11,7 @@ Framework containers are checked against the sagemaker SDK's image configs, impo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -35,6 +35,19 @@ DEFAULT_SAMPLING_PERCENTAGE = 20
 SERVERLESS_MEMORY_SIZES = (1024, 2048, 3072, 4096, 5120, 6144)
 """What SageMaker serverless endpoints accept (MemorySizeInMB, 1 GB steps)."""
 
+
+
+COMMON_FRAMEWORKS = ("pytorch", "tensorflow", "xgboost", "sklearn", "huggingface", "huggingface-llm")
+"""Named when a framework is unknown: the SDK has about 60, mostly variants of these."""
+
+
+def frameworks_hint(known: Sequence[str]) -> str:
+    """A short list of the frameworks to choose from, and where the whole list is."""
+    common = [name for name in COMMON_FRAMEWORKS if name in known]
+    return (
+        f"{', '.join(common)} and {len(known) - len(common)} more "
+        "(all of them: sagemaker.core.image_uris.list_frameworks())"
+    )
 
 class ModelSourceSpec(SpecModel):
     """What the endpoint serves: a version of a model package group of the registry, or a model
@@ -142,7 +155,7 @@ class ContainerSpec(SpecModel):
                     ("framework",),
                     f"the sagemaker SDK has no inference images for framework '{framework}'"
                     + (f" (did you mean {', '.join(hint)}?)" if hint else "")
-                    + f"; frameworks with inference images: {', '.join(known)}",
+                    + f"; frameworks with inference images: {frameworks_hint(known)}",
                 )
             ]
         versions = images.framework_versions(framework)

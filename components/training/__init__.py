@@ -8,7 +8,7 @@ from __future__ import annotations
 from stackyard.lazy import lazy_exports
 
 _COMPONENTS = {
-    "Training": "stackyard.components.training.training",
+    "Training": "stackyard.components.training.component",
     "EksTrainingCluster": "stackyard.components.training.eks",
     "BatchTrainingCluster": "stackyard.components.training.batch",
     "GpuScheduling": "stackyard.components.training.kubernetes",

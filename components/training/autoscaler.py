@@ -18,7 +18,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from stackyard.components.context import StackContext
-from stackyard.components.iam import service_trust_policy
+from stackyard.components.iam import service_role
 from stackyard.components.training import iam, manifests
 from stackyard.components.training.versions import CLUSTER_AUTOSCALER_IMAGES
 
@@ -48,9 +48,10 @@ class ClusterAutoscaler(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         kube = pulumi.ResourceOptions(parent=self, provider=provider)
 
-        self.role = aws.iam.Role(
+        self.role = service_role(
             f"{name}-role",
-            assume_role_policy=service_trust_policy("pods.eks.amazonaws.com", tag_session=True),
+            "pods.eks.amazonaws.com",
+            tag_session=True,
             tags=context.tags_for(f"{name}-role"),
             opts=child,
         )

@@ -14,7 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from stackyard.components.context import StackContext
-from stackyard.components.iam import service_trust_policy
+from stackyard.components.iam import service_role
 from stackyard.components.refs import TrainingCluster
 from stackyard.components.training import iam
 from stackyard.components.training.spec import BatchSpec, JobDefinitionSpec
@@ -77,9 +77,9 @@ class BatchTrainingCluster(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         physical = context.physical_name(key, max_length=128)
 
-        instance_role = aws.iam.Role(
+        instance_role = service_role(
             f"{name}-instance-role",
-            assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
+            "ec2.amazonaws.com",
             tags=context.tags_for(f"{name}-instance-role"),
             opts=child,
         )

@@ -250,7 +250,8 @@ class EksTrainingCluster(pulumi.ComponentResource):
         )
 
     def _role(self, role: str, trust_policy: pulumi.Input[str], policies: Sequence[str]) -> aws.iam.Role:
-        """A role with AWS managed policies only, each attachment named after its policy."""
+        """A role with AWS managed policies only, each attachment named after its policy (the trust
+        policy is a service's or, for IRSA, a service account's)."""
         role_name = f"{self._name}-{role}"
         resource = aws.iam.Role(
             role_name,

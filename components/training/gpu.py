@@ -21,7 +21,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the spec side never loads pulumi_aws
+    from pulumi_aws.eks import NodeGroupTaintArgsDict
 
 GPU_RESOURCE = "nvidia.com/gpu"
 """The extended resource the NVIDIA device plugin advertises and pods request."""
@@ -164,9 +167,9 @@ class Taint:
     effect: str = "NoSchedule"
     value: str | None = None
 
-    def eks(self) -> dict[str, str]:
+    def eks(self) -> NodeGroupTaintArgsDict:
         """The taint as an EKS managed node group takes it (`NO_SCHEDULE`, ...)."""
-        taint = {"key": self.key, "effect": _EKS_TAINT_EFFECTS[self.effect]}
+        taint: NodeGroupTaintArgsDict = {"key": self.key, "effect": _EKS_TAINT_EFFECTS[self.effect]}
         if self.value:
             taint["value"] = self.value
         return taint

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stackyard.policies import helpers
+from stackyard.policies import resource_properties
 from stackyard.policies.catalog import ResourceCheck, StackCheck, resource_rule, stack_rule
 
 _CAPACITY = {"nist-800-53": ["CM-7", "SA-2", "SC-6"], "iso-27001": ["A.8.6"], "soc2": ["CC9.1", "A1.1"]}
@@ -17,25 +17,25 @@ def instance_types_of(ctx: ResourceCheck) -> list[str]:
     """The instance types a compute resource may launch."""
     props = ctx.props
     if ctx.type == NODE_GROUP:
-        return [str(t) for t in helpers.as_list(props.get("instanceTypes"))]
+        return [str(t) for t in resource_properties.as_list(props.get("instanceTypes"))]
     if ctx.type == "aws:batch/computeEnvironment:ComputeEnvironment":
-        return [str(t) for t in helpers.as_list(helpers.get_path(props, "computeResources.instanceTypes"))]
+        return [str(t) for t in resource_properties.as_list(resource_properties.get_path(props, "computeResources.instanceTypes"))]
     if ctx.type == "aws:sagemaker/endpointConfiguration:EndpointConfiguration":
         return [
             str(v["instanceType"])
-            for v in helpers.as_list(props.get("productionVariants"))
+            for v in resource_properties.as_list(props.get("productionVariants"))
             if v.get("instanceType")
         ]
     if ctx.type == "aws:sagemaker/trainingJob:TrainingJob":
-        instance_type = helpers.get_path(props, "resourceConfig.instanceType")
+        instance_type = resource_properties.get_path(props, "resourceConfig.instanceType")
         return [str(instance_type)] if instance_type else []
     return []
 
 
 def is_gpu_node_group(props: Any) -> bool:
     ami = str(props.get("amiType", "") if "amiType" in props else "")
-    types = [str(t) for t in helpers.as_list(props.get("instanceTypes"))]
-    return any(marker in ami for marker in GPU_AMI_MARKERS) or any(helpers.is_gpu_instance(t) for t in types)
+    types = [str(t) for t in resource_properties.as_list(props.get("instanceTypes"))]
+    return any(marker in ami for marker in GPU_AMI_MARKERS) or any(resource_properties.is_gpu_instance(t) for t in types)
 
 
 @resource_rule(
@@ -58,17 +58,17 @@ def is_gpu_node_group(props: Any) -> bool:
     settings=["allowedGpuFamilies"],
 )
 def allowed_gpu_families(ctx: ResourceCheck) -> None:
-    gpu_types = [t for t in instance_types_of(ctx) if helpers.is_gpu_instance(t)]
+    gpu_types = [t for t in instance_types_of(ctx) if resource_properties.is_gpu_instance(t)]
     if not gpu_types:
         ctx.not_applicable("no GPU instance types")
     allowed = ctx.config["allowedGpuFamilies"]
     for instance_type in gpu_types:
-        if helpers.instance_family(instance_type) not in allowed:
+        if resource_properties.instance_family(instance_type) not in allowed:
             ctx.violation(f"GPU instance type '{instance_type}' is not in the allowed families {allowed}")
 
 
 def _gpu_max_size(props: Any) -> int:
-    return int(helpers.get_path(props, "scalingConfig.maxSize", 0))
+    return int(resource_properties.get_path(props, "scalingConfig.maxSize", 0))
 
 
 @resource_rule(
@@ -142,6 +142,6 @@ def dev_gpu_scale_to_zero(ctx: ResourceCheck) -> None:
     environment = ctx.environment()
     if environment != "dev":
         ctx.not_applicable(f"applies in dev, not in '{environment}'")
-    minimum = int(helpers.get_path(ctx.props, "scalingConfig.minSize", 0))
+    minimum = int(resource_properties.get_path(ctx.props, "scalingConfig.minSize", 0))
     if minimum > 0:
         ctx.violation(f"GPU node group keeps {minimum} nodes running when idle (minSize {minimum})")

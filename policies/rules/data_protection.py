@@ -6,7 +6,7 @@ from __future__ import annotations
 from pulumi_policy import PolicyResource
 from pulumi_policy.proxy import UnknownValueError
 
-from stackyard.policies import helpers
+from stackyard.policies import resource_properties
 from stackyard.policies.catalog import (
     Indeterminate,
     ResourceCheck,
@@ -62,10 +62,10 @@ BUCKET_VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
 
 def _versioning_status(ctx: StackCheck, bucket: PolicyResource) -> str | None:
     statuses = [
-        str(helpers.get_path(v.props, "versioningConfiguration.status", ""))
+        str(resource_properties.get_path(v.props, "versioningConfiguration.status", ""))
         for v in ctx.referencing(bucket, [BUCKET_VERSIONING], "bucket")
     ]
-    inline = helpers.get_path(bucket.props, "versioning.enabled")
+    inline = resource_properties.get_path(bucket.props, "versioning.enabled")
     if inline is True:
         statuses.append("Enabled")
     return "Enabled" if "Enabled" in statuses else (statuses[0] if statuses else None)
@@ -101,11 +101,11 @@ def _expiration_days(ctx: StackCheck, bucket: PolicyResource, prefix: str | None
     undecided = False
     kind = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
     for config in ctx.referencing(bucket, [kind], "bucket"):
-        for rule in helpers.as_list(config.props.get("rules")):
+        for rule in resource_properties.as_list(config.props.get("rules")):
             if rule.get("status") != "Enabled":
                 continue
-            rule_prefix = str(helpers.get_path(rule, "filter.prefix", "") or rule.get("prefix") or "")
-            expiration = helpers.get_path(rule, "expiration.days")
+            rule_prefix = str(resource_properties.get_path(rule, "filter.prefix", "") or rule.get("prefix") or "")
+            expiration = resource_properties.get_path(rule, "expiration.days")
             if not expiration:
                 continue
             if prefix is None and rule_prefix:
@@ -126,7 +126,7 @@ def _offline_store_location(
     bucket name in a literal s3Uri) and the key prefix under it (None when unknown at preview)."""
     deps = [d for d in group.property_dependencies.get("offlineStoreConfig", []) if d.resource_type == BUCKET]
     try:
-        uri: str | None = str(helpers.get_path(group.props, "offlineStoreConfig.s3StorageConfig.s3Uri", ""))
+        uri: str | None = str(resource_properties.get_path(group.props, "offlineStoreConfig.s3StorageConfig.s3Uri", ""))
     except UnknownValueError:
         if not deps:
             raise
@@ -164,7 +164,7 @@ def offline_store_retention(ctx: StackCheck) -> None:
     limit = int(ctx.config["maxOfflineRetentionDays"])
     for group in ctx.of_type("aws:sagemaker/featureGroup:FeatureGroup"):
         with ctx.guard(group):
-            if not helpers.get_path(group.props, "offlineStoreConfig"):
+            if not resource_properties.get_path(group.props, "offlineStoreConfig"):
                 continue
             location = _offline_store_location(ctx, group)
             if location is None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from pulumi_policy import PolicyResource
 
-from stackyard.policies import helpers
+from stackyard.policies import iam_documents, resource_properties
 from stackyard.policies.catalog import ResourceCheck, StackCheck, policy_statements, resource_rule, stack_rule
 
 _AT_REST = {
@@ -43,7 +43,7 @@ def is_aws_managed_key(key: str) -> bool:
 
 
 def has_instance_storage(instance_type: str) -> bool:
-    family = helpers.instance_family(instance_type)
+    family = resource_properties.instance_family(instance_type)
     return family in INSTANCE_STORAGE_FAMILIES or bool(_STORAGE_SUFFIX.match(family))
 
 
@@ -66,18 +66,18 @@ def bucket_sse_defaults(ctx: StackCheck, bucket: PolicyResource) -> list[tuple[M
     `bucket`: from separate configuration resources and from the deprecated inline block."""
     found = []
     for config in ctx.referencing(bucket, [SSE_CONFIG], "bucket"):
-        for rule in helpers.as_list(config.props.get("rules")):
+        for rule in resource_properties.as_list(config.props.get("rules")):
             found.append(
                 (
-                    helpers.get_path(rule, "applyServerSideEncryptionByDefault", {}),
+                    resource_properties.get_path(rule, "applyServerSideEncryptionByDefault", {}),
                     bool(rule.get("bucketKeyEnabled")),
                 )
             )
-    inline = helpers.get_path(bucket.props, "serverSideEncryptionConfiguration.rule")
+    inline = resource_properties.get_path(bucket.props, "serverSideEncryptionConfiguration.rule")
     if inline:
         found.append(
             (
-                helpers.get_path(inline, "applyServerSideEncryptionByDefault", {}),
+                resource_properties.get_path(inline, "applyServerSideEncryptionByDefault", {}),
                 bool(inline.get("bucketKeyEnabled")),
             )
         )
@@ -150,7 +150,7 @@ def s3_bucket_key(ctx: StackCheck) -> None:
     types=["aws:sagemaker/endpointConfiguration:EndpointConfiguration"],
 )
 def sagemaker_endpoint_volume_kms(ctx: ResourceCheck) -> None:
-    variants = helpers.as_list(ctx.props.get("productionVariants")) + helpers.as_list(
+    variants = resource_properties.as_list(ctx.props.get("productionVariants")) + resource_properties.as_list(
         ctx.props.get("shadowProductionVariants")
     )
     needing_key = [
@@ -180,8 +180,8 @@ def sagemaker_endpoint_volume_kms(ctx: ResourceCheck) -> None:
     types=["aws:sagemaker/endpointConfiguration:EndpointConfiguration"],
 )
 def sagemaker_endpoint_outputs_kms(ctx: ResourceCheck) -> None:
-    capture = helpers.get_path(ctx.props, "dataCaptureConfig")
-    output = helpers.get_path(ctx.props, "asyncInferenceConfig.outputConfig")
+    capture = resource_properties.get_path(ctx.props, "dataCaptureConfig")
+    output = resource_properties.get_path(ctx.props, "asyncInferenceConfig.outputConfig")
     if not capture and not output:
         ctx.not_applicable("no data capture and no asynchronous inference")
     if capture and capture.get("enableCapture") is not False:
@@ -203,10 +203,10 @@ def sagemaker_endpoint_outputs_kms(ctx: ResourceCheck) -> None:
     types=["aws:sagemaker/featureGroup:FeatureGroup"],
 )
 def feature_group_online_store_kms(ctx: ResourceCheck) -> None:
-    online = helpers.get_path(ctx.props, "onlineStoreConfig")
+    online = resource_properties.get_path(ctx.props, "onlineStoreConfig")
     if not online or not online.get("enableOnlineStore"):
         ctx.not_applicable("no online store")
-    _report_key(ctx, helpers.get_path(online, "securityConfig.kmsKeyId"), "online store")
+    _report_key(ctx, resource_properties.get_path(online, "securityConfig.kmsKeyId"), "online store")
 
 
 @resource_rule(
@@ -222,7 +222,7 @@ def feature_group_online_store_kms(ctx: ResourceCheck) -> None:
     types=["aws:sagemaker/featureGroup:FeatureGroup"],
 )
 def feature_group_offline_store_kms(ctx: ResourceCheck) -> None:
-    storage = helpers.get_path(ctx.props, "offlineStoreConfig.s3StorageConfig")
+    storage = resource_properties.get_path(ctx.props, "offlineStoreConfig.s3StorageConfig")
     if not storage:
         ctx.not_applicable("no offline store")
     _report_key(ctx, storage.get("kmsKeyId"), "offline store")
@@ -248,12 +248,12 @@ def _job_volume_and_output(ctx: ResourceCheck, instance_type: Any, volume_key: A
     types=["aws:sagemaker/trainingJob:TrainingJob"],
 )
 def training_job_kms(ctx: ResourceCheck) -> None:
-    resources = helpers.get_path(ctx.props, "resourceConfig", {})
+    resources = resource_properties.get_path(ctx.props, "resourceConfig", {})
     _job_volume_and_output(
         ctx,
         resources.get("instanceType"),
         resources.get("volumeKmsKeyId"),
-        helpers.get_path(ctx.props, "outputDataConfig.kmsKeyId"),
+        resource_properties.get_path(ctx.props, "outputDataConfig.kmsKeyId"),
     )
 
 
@@ -271,12 +271,12 @@ def training_job_kms(ctx: ResourceCheck) -> None:
     types=["aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition"],
 )
 def monitoring_job_kms(ctx: ResourceCheck) -> None:
-    cluster = helpers.get_path(ctx.props, "jobResources.clusterConfig", {})
+    cluster = resource_properties.get_path(ctx.props, "jobResources.clusterConfig", {})
     _job_volume_and_output(
         ctx,
         cluster.get("instanceType"),
         cluster.get("volumeKmsKeyId"),
-        helpers.get_path(ctx.props, "dataQualityJobOutputConfig.kmsKeyId"),
+        resource_properties.get_path(ctx.props, "dataQualityJobOutputConfig.kmsKeyId"),
     )
 
 
@@ -293,14 +293,14 @@ def monitoring_job_kms(ctx: ResourceCheck) -> None:
     types=["aws:eks/cluster:Cluster"],
 )
 def eks_secrets_encryption(ctx: ResourceCheck) -> None:
-    config = helpers.first(helpers.get_path(ctx.props, "encryptionConfig"))
-    resources = [str(r) for r in helpers.as_list(config.get("resources"))] if config else []
+    config = resource_properties.first(resource_properties.get_path(ctx.props, "encryptionConfig"))
+    resources = [str(r) for r in resource_properties.as_list(config.get("resources"))] if config else []
     if "secrets" not in resources:
         ctx.violation(
             "Kubernetes secrets are not envelope-encrypted (encryptionConfig.resources lacks 'secrets')"
         )
         return
-    _report_key(ctx, helpers.get_path(config, "provider.keyArn"), "secrets encryption")
+    _report_key(ctx, resource_properties.get_path(config, "provider.keyArn"), "secrets encryption")
 
 
 @resource_rule(
@@ -375,7 +375,7 @@ def sqs_queue_kms(ctx: ResourceCheck) -> None:
     types=["aws:lambda/function:Function"],
 )
 def lambda_environment_kms(ctx: ResourceCheck) -> None:
-    environment = helpers.first(ctx.props.get("environment")) or {}
+    environment = resource_properties.first(ctx.props.get("environment")) or {}
     if not environment.get("variables"):
         ctx.not_applicable("the function has no environment variables")
     _report_key(ctx, ctx.props.get("kmsKeyArn"), "function environment")
@@ -431,7 +431,7 @@ def denies_insecure_transport(document: Any) -> bool:
     for statement in policy_statements(document):
         if statement.effect != "Deny":
             continue
-        if not any(helpers.action_matches_everything_in(a, "s3") for a in statement.actions):
+        if not any(iam_documents.action_matches_everything_in(a, "s3") for a in statement.actions):
             continue
         if "false" in [v.lower() for v in statement.condition_values("Bool", "aws:SecureTransport")]:
             return True
@@ -468,7 +468,7 @@ _DEFAULT_TLS_POSTGRES_MAJOR = 15
 
 
 def _tls_parameter_set(group: PolicyResource) -> bool:
-    for parameter in helpers.as_list(group.props.get("parameters")):
+    for parameter in resource_properties.as_list(group.props.get("parameters")):
         name = str(parameter.get("name", ""))
         if name in _TLS_PARAMETERS and str(parameter.get("value", "")).lower() in _TLS_PARAMETERS[name]:
             return True

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from stackyard.policies import helpers
+from stackyard.policies import iam_documents, resource_properties
 from stackyard.policies.catalog import ResourceCheck, policy_statements, resource_rule
 
 _LEAST_PRIVILEGE = {
@@ -35,7 +35,7 @@ ATTACHMENT_TYPES = {
 def attached_managed_policies(ctx: ResourceCheck) -> list[str]:
     """Names of the AWS managed policies a resource attaches (customer policies are checked by content)."""
     key = ATTACHMENT_TYPES[ctx.type]
-    arns = helpers.as_list(ctx.props.get(key)) if key in ctx.props else []
+    arns = resource_properties.as_list(ctx.props.get(key)) if key in ctx.props else []
     names = []
     for arn in arns:
         match = AWS_MANAGED_POLICY.match(str(arn))
@@ -92,7 +92,7 @@ POLICY_DOCUMENT_TYPES = {
 def identity_policy_documents(ctx: ResourceCheck) -> Iterator[Any]:
     """The identity policy documents a resource defines: its `policy`, or a role's inline policies."""
     if ctx.type == "aws:iam/role:Role":
-        for inline in helpers.as_list(ctx.props.get("inlinePolicies")):
+        for inline in resource_properties.as_list(ctx.props.get("inlinePolicies")):
             if inline.get("policy"):
                 yield inline["policy"]
     elif "policy" in ctx.props:
@@ -102,10 +102,10 @@ def identity_policy_documents(ctx: ResourceCheck) -> Iterator[Any]:
 _IDENTITY_DOCUMENT_TYPES = [*POLICY_DOCUMENT_TYPES, "aws:iam/role:Role"]
 
 
-def _report_unparsable(ctx: ResourceCheck, document: Any) -> list[helpers.Statement] | None:
+def _report_unparsable(ctx: ResourceCheck, document: Any) -> list[iam_documents.Statement] | None:
     try:
         return policy_statements(document)
-    except helpers.PolicyDocumentError as exc:
+    except iam_documents.PolicyDocumentError as exc:
         ctx.violation(f"policy document cannot be checked: {exc}")
         return None
 
@@ -127,7 +127,7 @@ def no_wildcard_data_actions(ctx: ResourceCheck) -> None:
     services = ctx.config["dataServices"]
     for document in identity_policy_documents(ctx):
         for statement in _report_unparsable(ctx, document) or []:
-            for action in helpers.wildcard_service_actions(statement, services):
+            for action in iam_documents.wildcard_service_actions(statement, services):
                 if action.strip() != "*":  # full wildcards are SY-IAM-004's
                     ctx.violation(f"allows the wildcard action '{action}'")
 
@@ -156,7 +156,7 @@ def no_full_admin_statements(ctx: ResourceCheck) -> None:
                 ctx.violation("allows everything except a list of actions ('NotAction' with Allow)")
 
 
-def _trust_statements(ctx: ResourceCheck) -> list[helpers.Statement] | None:
+def _trust_statements(ctx: ResourceCheck) -> list[iam_documents.Statement] | None:
     return _report_unparsable(ctx, ctx.props.get("assumeRolePolicy"))
 
 
@@ -175,7 +175,7 @@ def _trust_statements(ctx: ResourceCheck) -> list[helpers.Statement] | None:
     types=["aws:iam/role:Role"],
 )
 def role_trust_no_wildcard(ctx: ResourceCheck) -> None:
-    for statement, kind, principal in helpers.allowed_principals(_trust_statements(ctx) or []):
+    for statement, kind, principal in iam_documents.allowed_principals(_trust_statements(ctx) or []):
         if principal == "*":
             ctx.violation(
                 f"trust policy lets any {'principal' if kind == '*' else kind + ' principal'} assume the role"
@@ -201,7 +201,7 @@ def role_trust_no_wildcard(ctx: ResourceCheck) -> None:
 )
 def role_trust_single_service(ctx: ResourceCheck) -> None:
     services = sorted(
-        {p for _, kind, p in helpers.allowed_principals(_trust_statements(ctx) or []) if kind == "Service"}
+        {p for _, kind, p in iam_documents.allowed_principals(_trust_statements(ctx) or []) if kind == "Service"}
     )
     if len(services) > 1:
         ctx.violation(f"trusts several services {services}")
@@ -222,7 +222,7 @@ def role_trust_single_service(ctx: ResourceCheck) -> None:
     types=["aws:iam/role:Role"],
 )
 def oidc_trust_scoped(ctx: ResourceCheck) -> None:
-    for statement, kind, principal in helpers.allowed_principals(_trust_statements(ctx) or []):
+    for statement, kind, principal in iam_documents.allowed_principals(_trust_statements(ctx) or []):
         if kind != "Federated" or "oidc-provider" not in principal:
             continue
         scoped = [k for k in statement.condition_keys() if k.endswith(":sub")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from stackyard.policies import helpers
+from stackyard.policies import resource_properties
 from stackyard.policies.catalog import ResourceCheck, StackCheck, resource_rule, stack_rule
 
 _WORKLOAD = {
@@ -38,8 +38,8 @@ WORKLOAD_TYPES = [*POD_SPEC_PATHS, INFERENCE_SERVICE]
 
 def pod_spec(ctx: ResourceCheck) -> Any:
     if ctx.type == INFERENCE_SERVICE:
-        return helpers.get_path(ctx.props, "spec.predictor", {})
-    return helpers.get_path(ctx.props, POD_SPEC_PATHS[ctx.type], {})
+        return resource_properties.get_path(ctx.props, "spec.predictor", {})
+    return resource_properties.get_path(ctx.props, POD_SPEC_PATHS[ctx.type], {})
 
 
 def containers(ctx: ResourceCheck, *, include_init: bool = True) -> Iterator[Any]:
@@ -47,13 +47,13 @@ def containers(ctx: ResourceCheck, *, include_init: bool = True) -> Iterator[Any
     spec = pod_spec(ctx)
     keys = ["containers", "initContainers"] if include_init else ["containers"]
     for key in keys:
-        yield from helpers.as_list(spec.get(key))
+        yield from resource_properties.as_list(spec.get(key))
     if ctx.type == INFERENCE_SERVICE and spec.get("model"):
         yield {"name": "kserve-container", **dict(spec["model"])}
 
 
 def _resources(container: Any, kind: str) -> Any:
-    return helpers.get_path(container, f"resources.{kind}", {})
+    return resource_properties.get_path(container, f"resources.{kind}", {})
 
 
 def _name(container: Any) -> str:
@@ -87,7 +87,7 @@ def gpu_limits(ctx: ResourceCheck) -> None:
         ctx.not_applicable("a DaemonSet runs a per-node agent, which tolerates GPU taints without using GPUs")
     _workload_or_not_applicable(ctx)
     tolerates_gpu = any(
-        str(t.get("key", "")) == GPU_RESOURCE for t in helpers.as_list(pod_spec(ctx).get("tolerations"))
+        str(t.get("key", "")) == GPU_RESOURCE for t in resource_properties.as_list(pod_spec(ctx).get("tolerations"))
     )
     any_limit = False
     for container in containers(ctx):
@@ -121,7 +121,7 @@ def requests_and_limits(ctx: ResourceCheck) -> None:
     _workload_or_not_applicable(ctx)
     for container in containers(ctx):
         missing = [
-            path for path in REQUIRED_RESOURCES if not helpers.get_path(container, f"resources.{path}")
+            path for path in REQUIRED_RESOURCES if not resource_properties.get_path(container, f"resources.{path}")
         ]
         if missing:
             ctx.violation(f"container '{_name(container)}' does not set {missing}")
@@ -142,7 +142,7 @@ def requests_and_limits(ctx: ResourceCheck) -> None:
 def no_privileged_containers(ctx: ResourceCheck) -> None:
     _workload_or_not_applicable(ctx)
     for container in containers(ctx):
-        if helpers.get_path(container, "securityContext.privileged") is True:
+        if resource_properties.get_path(container, "securityContext.privileged") is True:
             ctx.violation(f"container '{_name(container)}' is privileged")
 
 
@@ -199,14 +199,14 @@ RESOURCE_QUOTA = "kubernetes:core/v1:ResourceQuota"
 def namespace_quotas(ctx: StackCheck) -> None:
     for namespace in ctx.of_type(NAMESPACE):
         with ctx.guard(namespace):
-            name = helpers.get_path(namespace.props, "metadata.name")
+            name = resource_properties.get_path(namespace.props, "metadata.name")
             if name in SYSTEM_NAMESPACES:
                 continue
             quotas = [
                 q
                 for q in ctx.of_type(RESOURCE_QUOTA)
                 if namespace in q.property_dependencies.get("metadata", [])
-                or (name and helpers.get_path(q.props, "metadata.namespace") == name)
+                or (name and resource_properties.get_path(q.props, "metadata.namespace") == name)
             ]
             if not quotas:
                 ctx.violation("namespace has no ResourceQuota", namespace)

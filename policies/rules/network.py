@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from stackyard.policies import helpers
+from stackyard.policies import resource_properties
 from stackyard.policies.catalog import ResourceCheck, StackCheck, resource_rule, stack_rule
 
 _BOUNDARY = {
@@ -52,11 +52,11 @@ def is_world(cidr: Any) -> bool:
     types=["aws:eks/cluster:Cluster"],
 )
 def eks_endpoint_private(ctx: ResourceCheck) -> None:
-    vpc = helpers.first(helpers.get_path(ctx.props, "vpcConfig")) or {}
+    vpc = resource_properties.first(resource_properties.get_path(ctx.props, "vpcConfig")) or {}
     # The EKS API defaults endpointPublicAccess to true and publicAccessCidrs to 0.0.0.0/0.
     if vpc.get("endpointPublicAccess") is False:
         return
-    cidrs = [str(c) for c in helpers.as_list(vpc.get("publicAccessCidrs"))]
+    cidrs = [str(c) for c in resource_properties.as_list(vpc.get("publicAccessCidrs"))]
     if not cidrs or any(is_world(c) for c in cidrs):
         ctx.violation(
             "the API endpoint is public to the whole internet: disable public access or limit publicAccessCidrs"
@@ -99,8 +99,8 @@ def sagemaker_model_network_isolation(ctx: ResourceCheck) -> None:
 )
 def sagemaker_model_in_vpc(ctx: ResourceCheck) -> None:
     path = "networkConfig.vpcConfig" if "dataQualityJob" in ctx.type else "vpcConfig"
-    vpc = helpers.get_path(ctx.props, path) or {}
-    subnets = helpers.as_list(vpc.get("subnets"))
+    vpc = resource_properties.get_path(ctx.props, path) or {}
+    subnets = resource_properties.as_list(vpc.get("subnets"))
     if not subnets:
         ctx.violation(f"not attached to a VPC ({path} has no subnets)")
 
@@ -139,14 +139,14 @@ def _world_ingress(ctx: ResourceCheck) -> list[str]:
     """Descriptions of ingress rules open to the internet, for the three ways pulumi-aws writes them."""
     found = []
     if ctx.type == "aws:ec2/securityGroup:SecurityGroup":
-        for rule in helpers.as_list(ctx.props.get("ingress")):
-            cidrs = helpers.as_list(rule.get("cidrBlocks")) + helpers.as_list(rule.get("ipv6CidrBlocks"))
+        for rule in resource_properties.as_list(ctx.props.get("ingress")):
+            cidrs = resource_properties.as_list(rule.get("cidrBlocks")) + resource_properties.as_list(rule.get("ipv6CidrBlocks"))
             found += [
                 f"{c} on ports {rule.get('fromPort')}-{rule.get('toPort')}" for c in cidrs if is_world(c)
             ]
     elif ctx.type == "aws:ec2/securityGroupRule:SecurityGroupRule":
         if ctx.props.get("type") == "ingress":
-            cidrs = helpers.as_list(ctx.props.get("cidrBlocks")) + helpers.as_list(
+            cidrs = resource_properties.as_list(ctx.props.get("cidrBlocks")) + resource_properties.as_list(
                 ctx.props.get("ipv6CidrBlocks")
             )
             ports = f"{ctx.props.get('fromPort')}-{ctx.props.get('toPort')}"
@@ -205,9 +205,9 @@ INTERNAL_LB_ANNOTATIONS = {
     types=["kubernetes:core/v1:Service"],
 )
 def no_public_k8s_load_balancer(ctx: ResourceCheck) -> None:
-    if helpers.get_path(ctx.props, "spec.type") != "LoadBalancer":
+    if resource_properties.get_path(ctx.props, "spec.type") != "LoadBalancer":
         return
-    annotations = helpers.get_path(ctx.props, "metadata.annotations", {})
+    annotations = resource_properties.get_path(ctx.props, "metadata.annotations", {})
     for key, values in INTERNAL_LB_ANNOTATIONS.items():
         if str(annotations.get(key, "")).lower() in values:
             return

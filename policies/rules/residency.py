@@ -8,7 +8,7 @@ from typing import Any
 from pulumi_policy import PolicyResource
 from pulumi_policy.proxy import UnknownValueError
 
-from stackyard.policies import helpers
+from stackyard.policies import iam_documents, resource_properties
 from stackyard.policies.catalog import (
     Indeterminate,
     ResourceCheck,
@@ -38,7 +38,7 @@ def _allowed_accounts(
     neither names any: a grant to a specific account cannot then be judged (it may be our own)."""
     accounts = set(ctx.config["allowedAccounts"])
     if provider_props is not None and "allowedAccountIds" in provider_props:
-        accounts |= {str(a) for a in helpers.as_list(provider_props["allowedAccountIds"])}
+        accounts |= {str(a) for a in resource_properties.as_list(provider_props["allowedAccountIds"])}
     return accounts or None
 
 
@@ -69,7 +69,7 @@ def resource_region_allowed(ctx: ResourceCheck) -> None:
     if ctx.type.split(":")[1].split("/")[0] in GLOBAL_MODULES:
         ctx.not_applicable("global service: no region")
     allowed = _allowed_regions(ctx)
-    region = helpers.resource_region(ctx.props, ctx.provider_props)
+    region = resource_properties.resource_region(ctx.props, ctx.provider_props)
     if region is None:
         raise Indeterminate("no region on the resource or its provider (it comes from the environment)")
     if region not in allowed:
@@ -81,7 +81,7 @@ BUCKET = "aws:s3/bucket:Bucket"
 
 def _region_of(resource: PolicyResource) -> str | None:
     provider = resource.provider.props if resource.provider is not None else None
-    return helpers.resource_region(resource.props, provider)
+    return resource_properties.resource_region(resource.props, provider)
 
 
 def _destination_buckets(ctx: StackCheck, config: PolicyResource) -> list[PolicyResource]:
@@ -90,8 +90,8 @@ def _destination_buckets(ctx: StackCheck, config: PolicyResource) -> list[Policy
     A literal ARN of a bucket outside the stack is indeterminate: bucket ARNs carry no region."""
     found = [d for d in config.property_dependencies.get("rules", []) if d.resource_type == BUCKET]
     by_arn = {f"arn:aws:s3:::{b.props['bucket']}": b for b in ctx.of_type(BUCKET) if "bucket" in b.props}
-    for rule in helpers.as_list(config.props.get("rules")):
-        destination = helpers.get_path(rule, "destination", {})
+    for rule in resource_properties.as_list(config.props.get("rules")):
+        destination = resource_properties.get_path(rule, "destination", {})
         try:
             arn = str(destination["bucket"]) if "bucket" in destination else ""
         except UnknownValueError:
@@ -125,8 +125,8 @@ def s3_replication_in_region(ctx: StackCheck) -> None:
         with ctx.guard(config):
             provider = config.provider.props if config.provider is not None else None
             accounts = _allowed_accounts(ctx, provider)
-            for rule in helpers.as_list(config.props.get("rules")):
-                account = helpers.get_path(rule, "destination.account")
+            for rule in resource_properties.as_list(config.props.get("rules")):
+                account = resource_properties.get_path(rule, "destination.account")
                 if account and accounts is not None and str(account) not in accounts:
                     ctx.violation(f"replicates to account {account}, which is not an allowed account", config)
             if not allowed:
@@ -184,14 +184,14 @@ def no_cross_account_sharing(ctx: ResourceCheck) -> None:
     key = RESOURCE_POLICY_TYPES[ctx.type]
     document = ctx.props.get(key) if key in ctx.props else None
     allowed = _allowed_accounts(ctx, ctx.provider_props)
-    for statement, kind, principal in helpers.allowed_principals(policy_statements(document)):
+    for statement, kind, principal in iam_documents.allowed_principals(policy_statements(document)):
         if kind in ("*", "AWS") and principal == "*":
             if not statement.conditions:
                 ctx.violation("an Allow statement grants access to every principal ('*') without a condition")
             continue
         if kind != "AWS":
             continue
-        account = helpers.principal_account(principal)
+        account = iam_documents.principal_account(principal)
         if account is not None and allowed is not None and account not in allowed:
             ctx.violation(f"grants access to account {account}, which is not an allowed account")
 
@@ -215,7 +215,7 @@ def ram_share_allowed_accounts(ctx: ResourceCheck) -> None:
             ctx.violation("allowExternalPrincipals is true: accounts outside the organization can be added")
         return
     principal = str(ctx.props.get("principal", ""))
-    account = helpers.principal_account(principal)
+    account = iam_documents.principal_account(principal)
     if account is None:
         return  # an organization or OU ARN stays within the organization
     allowed = _allowed_accounts(ctx, ctx.provider_props)
@@ -240,7 +240,7 @@ def ram_share_allowed_accounts(ctx: ResourceCheck) -> None:
 )
 def dynamodb_replicas_in_region(ctx: ResourceCheck) -> None:
     allowed = _allowed_regions(ctx)
-    for replica in helpers.as_list(ctx.props.get("replicas")):
+    for replica in resource_properties.as_list(ctx.props.get("replicas")):
         region = str(replica.get("regionName", ""))
         if region not in allowed:
             ctx.violation(f"replica in region '{region}' is outside the allowed regions {allowed}")
@@ -263,9 +263,9 @@ def dynamodb_replicas_in_region(ctx: ResourceCheck) -> None:
 def ecr_replication_in_region(ctx: ResourceCheck) -> None:
     allowed = _allowed_regions(ctx)
     accounts = _allowed_accounts(ctx, ctx.provider_props)
-    rules = helpers.get_path(ctx.props, "replicationConfiguration.rules", [])
-    for rule in helpers.as_list(rules):
-        for destination in helpers.as_list(rule.get("destinations")):
+    rules = resource_properties.get_path(ctx.props, "replicationConfiguration.rules", [])
+    for rule in resource_properties.as_list(rules):
+        for destination in resource_properties.as_list(rule.get("destinations")):
             region = str(destination.get("region", ""))
             registry = str(destination.get("registryId", ""))
             if region not in allowed:

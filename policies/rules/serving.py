@@ -9,7 +9,7 @@ from typing import Any
 from pulumi_policy import PolicyResource
 from pulumi_policy.proxy import UnknownValueError
 
-from stackyard.policies import helpers
+from stackyard.policies import resource_properties
 from stackyard.policies.catalog import ResourceCheck, StackCheck, known_names, resource_rule, stack_rule
 
 _AVAILABILITY = {
@@ -67,7 +67,7 @@ def _target_variant(target: PolicyResource) -> str | None:
 
 def _instance_variants(config: PolicyResource) -> list[Any]:
     return [
-        v for v in helpers.as_list(config.props.get("productionVariants")) if not v.get("serverlessConfig")
+        v for v in resource_properties.as_list(config.props.get("productionVariants")) if not v.get("serverlessConfig")
     ]
 
 
@@ -127,7 +127,7 @@ def prod_endpoint_data_capture(ctx: ResourceCheck) -> None:
     environment = ctx.environment()
     if environment != "prod":
         ctx.not_applicable(f"applies in prod, not in '{environment}'")
-    capture = helpers.get_path(ctx.props, "dataCaptureConfig")
+    capture = resource_properties.get_path(ctx.props, "dataCaptureConfig")
     if not capture or capture.get("enableCapture") is False:
         ctx.violation("data capture is off")
     elif float(capture.get("initialSamplingPercentage", 0)) <= 0:
@@ -182,8 +182,8 @@ def _alarm_metrics(alarm: PolicyResource) -> list[tuple[str, str, Any]]:
                 alarm.props.get("dimensions") or {},
             )
         )
-    for query in helpers.as_list(alarm.props.get("metricQueries")):
-        metric = helpers.get_path(query, "metric")
+    for query in resource_properties.as_list(alarm.props.get("metricQueries")):
+        metric = resource_properties.get_path(query, "metric")
         if metric:
             metrics.append(
                 (
@@ -301,8 +301,8 @@ _ALARM_STATE_FUNCTION = re.compile(r'\b(?:ALARM|OK|INSUFFICIENT_DATA)\(\s*(?:"([
 
 def _on_sagemaker_metrics(alarm: PolicyResource) -> bool:
     namespaces = {str(alarm.props.get("namespace", ""))} | {
-        str(helpers.get_path(q, "metric.namespace", ""))
-        for q in helpers.as_list(alarm.props.get("metricQueries"))
+        str(resource_properties.get_path(q, "metric.namespace", ""))
+        for q in resource_properties.as_list(alarm.props.get("metricQueries"))
     }
     return "AWS/SageMaker" in namespaces
 

@@ -9,7 +9,7 @@ import re
 import threading
 from pathlib import Path
 
-from stackyard.policies import helpers
+from stackyard.policies import resource_properties
 from stackyard.policies.catalog import Indeterminate, ResourceCheck, resource_rule
 
 _TAGGING = {
@@ -105,10 +105,10 @@ def _taggable_or_not_applicable(ctx: ResourceCheck) -> None:
 def required_tags(ctx: ResourceCheck) -> None:
     _taggable_or_not_applicable(ctx)
     tags = ctx.tags()
-    missing = helpers.missing_tags(tags, ctx.config["requiredTags"])
+    missing = resource_properties.missing_tags(tags, ctx.config["requiredTags"])
     if missing:
         ctx.violation(f"missing required tags {missing}")
-    elif unknown := helpers.unknown_tags(tags, ctx.config["requiredTags"]):
+    elif unknown := resource_properties.unknown_tags(tags, ctx.config["requiredTags"]):
         raise Indeterminate(f"required tags {unknown} have values unknown at preview")
 
 
@@ -133,7 +133,7 @@ def required_tags(ctx: ResourceCheck) -> None:
 def data_classification_value(ctx: ResourceCheck) -> None:
     _taggable_or_not_applicable(ctx)
     value = ctx.tags().get("data-classification")
-    if value is helpers.UNKNOWN_VALUE:
+    if value is resource_properties.UNKNOWN_VALUE:
         raise Indeterminate("the data-classification tag is unknown at preview")
     if value is None:
         ctx.not_applicable("no data-classification tag (SY-TAG-001 requires it)")

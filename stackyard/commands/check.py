@@ -11,8 +11,7 @@ from typing import Annotated
 import typer
 
 from stackyard.errors import ExitCode, UserError
-
-FORMATS = ("text", "json", "sarif", "junit", "md", "html")
+from stackyard.reports import FORMATS
 
 
 def default_pack() -> Path:

@@ -11,6 +11,7 @@ from stackyard.errors import ExitCode
 
 
 def command(
+    context: typer.Context,
     out: Annotated[
         Path, typer.Option("--out", "-o", metavar="DIR", help="Docs directory to write into.")
     ] = Path("docs"),
@@ -24,8 +25,10 @@ def command(
     """Generate the spec reference, the policy catalog and the CLI reference under DIR/reference."""
     from stackyard.docsgen import REGENERATE, stale_docs, write_docs
 
+    cli = context.find_root().command  # the whole CLI, handed over so docsgen never imports it
+
     if check:
-        stale = stale_docs(out)
+        stale = stale_docs(out, cli)
         for path in stale:
             typer.echo(f"out of date: {path}", err=True)
         if stale:
@@ -33,5 +36,5 @@ def command(
             raise typer.Exit(ExitCode.POLICY_FAILURE)
         typer.echo("generated docs are up to date")
         return
-    for path in write_docs(out):
+    for path in write_docs(out, cli):
         typer.echo(f"wrote {path}")

@@ -51,7 +51,7 @@ def command(
     the document `pulumi preview --json` prints, with unknowns kept and secrets redacted."""
     from stackyard.plan.document import write_document
     from stackyard.plan.engine import plan_project
-    from stackyard.plan.render import plan_notes, print_plan
+    from stackyard.plan.render import plan_notes, plan_summary, print_plan
 
     status = progress_console()
     registered = 0
@@ -79,5 +79,5 @@ def command(
         for line in plan_notes(document):
             console().print(line, markup=False, highlight=False)
         console().print(
-            f"plan of stack [bold]{stack_name}[/]: {len(document['steps'])} resources, written to {path}"
+            f"plan of stack [bold]{stack_name}[/]: {plan_summary(document)}, written to {path}"
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -10,18 +9,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from stackyard.errors import UserError
+from stackyard.policies.frameworks import FRAMEWORK_SHORT_NAMES, PEER_NAMES, mapped_ids
 
 if TYPE_CHECKING:
     from rich.table import Table
-
-FRAMEWORK_LABELS = {
-    "nist-800-53": "NIST",
-    "iso-27001": "ISO",
-    "gdpr": "GDPR",
-    "hipaa": "HIPAA",
-    "soc2": "SOC2",
-}
-
 
 class RulesFormat(StrEnum):
     TEXT = "text"
@@ -36,30 +27,20 @@ def _catalog() -> list[dict[str, Any]]:
     return [rule.as_dict() for rule in all_rules()]
 
 
-def _mappings(mapping: dict[str, list[str]], labels: dict[str, str] | None = None) -> str:
-    return "; ".join(
-        f"{(labels or {}).get(key, key)} {', '.join(values)}" for key, values in mapping.items() if values
-    )
+def _mappings(mapping: dict[str, list[str]], names: dict[str, str]) -> str:
+    return "; ".join(mapped_ids(mapping, names))
 
 
 def _table(rules: list[dict[str, Any]]) -> Table:
     from rich.table import Table
 
     table = Table(title=f"stackyard policy catalog ({len(rules)} rules)", show_lines=False)
-    for column in ("ID", "Severity", "Default", "Kind"):
+    for column in _COLUMNS[:4]:
         table.add_column(column, no_wrap=True)
-    for column in ("Name", "Frameworks", "Peers"):
+    for column in _COLUMNS[4:]:
         table.add_column(column, overflow="fold")
     for rule in rules:
-        table.add_row(
-            rule["id"],
-            rule["severity"],
-            rule["enforcement"],
-            rule["kind"],
-            rule["name"],
-            _mappings(rule["frameworks"], FRAMEWORK_LABELS),
-            _mappings(rule["peers"]),
-        )
+        table.add_row(*_row(rule))
     return table
 
 
@@ -82,8 +63,8 @@ def _markdown(rules: list[dict[str, Any]]) -> str:
                     rule["severity"],
                     rule["enforcement"],
                     rule["description"],
-                    _mappings(rule["frameworks"], FRAMEWORK_LABELS),
-                    _mappings(rule["peers"]),
+                    _mappings(rule["frameworks"], FRAMEWORK_SHORT_NAMES),
+                    _mappings(rule["peers"], PEER_NAMES),
                 )
             )
             + " |"
@@ -91,8 +72,31 @@ def _markdown(rules: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def rules(format: str = "text", *, width: int = 200) -> str:
-    """The catalog rendered as text (a rich table), JSON or Markdown."""
+_COLUMNS = ("ID", "Severity", "Default", "Kind", "Name", "Frameworks", "Peers")
+
+
+def _row(rule: dict[str, Any]) -> tuple[str, ...]:
+    return (
+        rule["id"],
+        rule["severity"],
+        rule["enforcement"],
+        rule["kind"],
+        rule["name"],
+        _mappings(rule["frameworks"], FRAMEWORK_SHORT_NAMES),
+        _mappings(rule["peers"], PEER_NAMES),
+    )
+
+
+def _plain(rules: list[dict[str, Any]]) -> str:
+    """One line per rule, columns aligned, never wrapped: for pipes, files and grep."""
+    rows = [_COLUMNS, *(_row(rule) for rule in rules)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(_COLUMNS))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+    return f"stackyard policy catalog ({len(rules)} rules)\n" + "\n".join(lines) + "\n"
+
+
+def rules(format: str = "text") -> str:
+    """The catalog rendered as plain text (one line per rule), JSON or Markdown."""
     try:
         chosen = RulesFormat(format)
     except ValueError:
@@ -104,11 +108,7 @@ def rules(format: str = "text", *, width: int = 200) -> str:
         return json.dumps({"pack": PACK_NAME, "count": len(catalog), "rules": catalog}, indent=2) + "\n"
     if chosen is RulesFormat.MD:
         return _markdown(catalog)
-    from rich.console import Console
-
-    buffer = io.StringIO()
-    Console(file=buffer, width=width, force_terminal=False, color_system=None).print(_table(catalog))
-    return buffer.getvalue()
+    return _plain(catalog)
 
 
 def command(
@@ -120,6 +120,8 @@ def command(
     if format is RulesFormat.TEXT:
         from rich.console import Console
 
-        Console().print(_table(_catalog()))
-        return
+        terminal = Console()
+        if terminal.is_terminal:  # a table fitted to the window; piped, one line per rule instead
+            terminal.print(_table(_catalog()))
+            return
     typer.echo(rules(format.value), nl=False)

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+Command = Any
+"""The CLI's root command (typer's own click), documented by `cli_reference`."""
 
 REGENERATE = "stackyard docs --out docs"
 
 
-def _generators() -> dict[str, Callable[[], str]]:
+def _generators(cli: Command) -> dict[str, Callable[[], str]]:
     from stackyard.docsgen.ci import ci_reference
     from stackyard.docsgen.cli import cli_reference
     from stackyard.docsgen.policies import policy_catalog
@@ -20,31 +24,32 @@ def _generators() -> dict[str, Callable[[], str]]:
     return {
         "reference/spec.md": spec_reference,
         "reference/policies.md": policy_catalog,
-        "reference/cli.md": cli_reference,
+        "reference/cli.md": lambda: cli_reference(cli),
         "ci.md": ci_reference,
     }
 
 
-def generate() -> dict[str, str]:
-    """Each generated page by its path relative to the docs directory."""
-    return {path: render() for path, render in _generators().items()}
+def generate(cli: Command) -> dict[str, str]:
+    """Each generated page by its path relative to the docs directory; `cli` is the root command
+    (`stackyard docs` passes its own, so this package never imports the CLI)."""
+    return {path: render() for path, render in _generators(cli).items()}
 
 
-def write_docs(out_dir: Path) -> list[Path]:
+def write_docs(out_dir: Path, cli: Command) -> list[Path]:
     from stackyard.files import write_text_atomically
 
     written = []
-    for relative, text in generate().items():
+    for relative, text in generate(cli).items():
         path = out_dir / relative
         write_text_atomically(path, text)
         written.append(path)
     return written
 
 
-def stale_docs(out_dir: Path) -> list[Path]:
+def stale_docs(out_dir: Path, cli: Command) -> list[Path]:
     """The generated pages under `out_dir` that are missing or differ from what the code says now."""
     stale = []
-    for relative, text in generate().items():
+    for relative, text in generate(cli).items():
         path = out_dir / relative
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             stale.append(path)

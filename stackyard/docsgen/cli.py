@@ -55,9 +55,6 @@ def render_cli_reference(root: Command, program: str) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def cli_reference() -> str:
-    import typer
-
-    from stackyard.cli import app
-
-    return render_cli_reference(typer.main.get_command(app), "stackyard")
+def cli_reference(cli: Command) -> str:
+    """The CLI reference of `cli`, the root command (passed in: the CLI is what calls the docs)."""
+    return render_cli_reference(cli, "stackyard")

@@ -6,22 +6,11 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-FRAMEWORK_NAMES = {
-    "nist-800-53": "NIST SP 800-53 Rev. 5",
-    "iso-27001": "ISO/IEC 27001:2022",
-    "gdpr": "GDPR",
-    "hipaa": "HIPAA",
-    "soc2": "SOC 2",
-}
-PEER_NAMES = {"checkov": "Checkov", "cdk-nag": "cdk-nag", "aws-config": "AWS Config"}
+from stackyard.policies.frameworks import FRAMEWORK_NAMES, PEER_NAMES, mapped_ids
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def _mapping(mapping: dict[str, list[str]], names: dict[str, str]) -> list[str]:
-    return [f"{names.get(key, key)}: {', '.join(values)}" for key, values in mapping.items() if values]
 
 
 def _setting(name: str, schema: dict[str, Any]) -> str:
@@ -41,10 +30,10 @@ def _rule_section(rule: dict[str, Any]) -> list[str]:
     ]
     if rule["resource_types"]:
         lines.append("- Resource types: " + ", ".join(f"`{t}`" for t in rule["resource_types"]))
-    frameworks = _mapping(rule["frameworks"], FRAMEWORK_NAMES)
+    frameworks = mapped_ids(rule["frameworks"], FRAMEWORK_NAMES)
     if frameworks:
         lines.append("- Frameworks: " + "; ".join(frameworks))
-    peers = _mapping(rule["peers"], PEER_NAMES)
+    peers = mapped_ids(rule["peers"], PEER_NAMES)
     lines.append("- Peer checks: " + ("; ".join(peers) if peers else "none"))
     lines.append(f"- Remediation: {_one_line(rule['remediation'])}")
     if rule["settings"]:

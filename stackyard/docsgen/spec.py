@@ -169,6 +169,6 @@ def render_spec_reference(schema: dict[str, Any]) -> str:
 
 
 def spec_reference() -> str:
-    from stackyard.commands.schema import stack_spec_schema
+    from stackyard.spec.schema import stack_spec_schema
 
     return render_spec_reference(stack_spec_schema())

@@ -27,7 +27,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from stackyard.errors import UserError
-from stackyard.memory import young_collections_only
+from stackyard.gc_tuning import young_collections_only
 from stackyard.plan.invokes import (
     InvokeAnswer,
     InvokeBook,

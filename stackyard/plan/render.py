@@ -53,8 +53,32 @@ def plan_tree(resources: tuple[Resource, ...], remote: frozenset[str] = frozense
     return root
 
 
+def resource_counts(resources: tuple[Resource, ...]) -> Counter[str]:
+    """Resources by type: the custom resources the cloud will hold, neither the components that
+    group them nor the providers that create them. Every total a plan shows is this one."""
+    return Counter(resource.type for resource in resources if resource.custom and not resource.is_provider)
+
+
+def plan_summary(document: dict[str, Any]) -> str:
+    """`74 resources, 15 components, 1 provider`: the resources are the table's total."""
+    resources = read_document(document, source="the plan", sha256="").resources
+    components = sum(1 for r in resources if not r.custom and r.type != STACK_TYPE)
+    providers = sum(1 for r in resources if r.is_provider)
+
+    def counted(count: int, noun: str) -> str:
+        return f"{count} {noun}{'' if count == 1 else 's'}"
+
+    return ", ".join(
+        [
+            counted(sum(resource_counts(resources).values()), "resource"),
+            counted(components, "component"),
+            counted(providers, "provider"),
+        ]
+    )
+
+
 def type_counts_table(resources: tuple[Resource, ...]) -> Table:
-    counts = Counter(resource.type for resource in resources if resource.custom)
+    counts = resource_counts(resources)
     table = Table(title="Resources by type", show_footer=True)
     table.add_column("type", footer="total")
     table.add_column("count", justify="right", footer=str(sum(counts.values())))

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from stackyard.check.evaluate import CheckRun
 from stackyard.files import write_text_atomically
+
+if TYPE_CHECKING:  # `FORMATS` is read by the CLI without loading the check machinery
+    from stackyard.check.evaluate import CheckRun
 
 
 def _renderers() -> dict[str, tuple[str, Callable[[CheckRun], str]]]:

@@ -111,6 +111,40 @@ def _region(stack_config: str) -> str:
     return region
 
 
+_FILE_ROLES = {
+    "Pulumi.yaml": "the Pulumi project",
+    "__main__.py": "the program Pulumi runs",
+    "requirements.txt": "what the program needs installed",
+    POLICY_CONFIG: "which policy rules apply and how strictly (`stackyard check --config`)",
+    WAIVERS: "accepted exceptions to rules, each with a reason and an expiry (`--waivers`)",
+    ".github/workflows/stackyard-preview.yml": "GitHub Actions: preview and check every pull request",
+    ".github/workflows/stackyard-deploy.yml": "GitHub Actions: deploy merges to dev, staging, then prod",
+}
+
+
+def _readme(example: str, project: str, description: str, files: dict[str, str]) -> str:
+    """The new project's own README: its name, its files, and commands run from its directory (the
+    example's README describes the example inside stackyard's repository)."""
+    spec_driven = "stackyard.program" in files.get("__main__.py", "")
+    roles = {
+        name: f"the `{name.split('.')[1]}` stack's configuration" + (", with the spec" if spec_driven else "")
+        for name in files
+        if re.fullmatch(r"Pulumi\.[\w-]+\.yaml", name)
+    }
+    roles.update(_FILE_ROLES)
+    listed = sorted(name for name in [*files, *WORKFLOWS] if name in roles)
+    return _render(
+        "README.md.j2",
+        project=project,
+        description=description,
+        example=example,
+        spec_driven=spec_driven,
+        files=[(name, roles[name]) for name in listed],
+        policy_config=POLICY_CONFIG,
+        waivers=WAIVERS,
+    )
+
+
 def project_files(example: str, project: str, presets: Sequence[str] = ()) -> dict[str, str]:
     """Every file `init` writes, by path relative to the new project, with its content."""
     if example not in example_names():
@@ -131,6 +165,7 @@ def project_files(example: str, project: str, presets: Sequence[str] = ()) -> di
         files[POLICY_CONFIG] = render_policy_config(presets)
     files.setdefault(POLICY_CONFIG, render_policy_config([DEFAULT_PRESET]))
     files.setdefault(WAIVERS, _render("waivers.yaml.j2", project=project))
+    files["README.md"] = _readme(example, project, _pulumi_description(source), files)
     for path, template in WORKFLOWS.items():
         files[path] = _render(
             template,

@@ -10,8 +10,6 @@ from typing import Any
 
 from stackyard.pulumi_documents import UNKNOWN as UNKNOWN
 
-SHARED = Path("/work/shared")
-REAL = SHARED / "fixtures" / "pulumi-real"
 FIXTURES = Path(__file__).parent / "fixtures"
 USER_PACK = FIXTURES / "user_pack"
 

@@ -16,9 +16,15 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def shared_dir() -> Path:
-    """`../shared` of the repository (CI), or STACKYARD_SHARED, falling back to /work/shared."""
-    candidate = Path(os.environ.get("STACKYARD_SHARED", REPO.parent / "shared"))
-    return candidate if candidate.is_dir() else Path("/work/shared")
+    """STACKYARD_SHARED, else the nearest `shared` folder beside the repository or one of its parents
+    (CI clones with `../shared` beside the checkout; a git worktree sits deeper)."""
+    explicit = os.environ.get("STACKYARD_SHARED")
+    if explicit:
+        return Path(explicit)
+    for parent in REPO.parents:
+        if (parent / "shared").is_dir():
+            return parent / "shared"
+    return REPO.parent / "shared"
 
 
 @pytest.fixture

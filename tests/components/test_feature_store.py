@@ -10,7 +10,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from stackyard.components._bucket import retention_rules
+from stackyard.components.bucket import retention_rules
 from stackyard.components.context import StackContext
 from stackyard.components.feature_store.component import FeatureStore, offline_store_policy
 from stackyard.components.feature_store.spec import FeatureStoreSpec

@@ -16,7 +16,7 @@ import pytest
 from stackyard.components.context import StackContext
 from stackyard.components.refs import TrainingCluster
 from stackyard.components.registry import iam, manifests
-from stackyard.components.registry.registry import Registry
+from stackyard.components.registry.component import Registry
 from stackyard.plan.wire import UNKNOWN
 from stackyard.spec.stack import StackSpec
 from stackyard.testing import RecordedPlan, record

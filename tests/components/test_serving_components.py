@@ -104,9 +104,10 @@ def test_a_sagemaker_endpoint_and_its_parts(prod_context: StackContext) -> None:
         "subnets": ["subnet-0aaa1111", "subnet-0bbb2222"],
         "securityGroupIds": ["sg-0ccc3333"],
     }
-    assert model["executionRoleArn"] == plan.named("sv-churn-role").inputs.get(
-        "arn", model["executionRoleArn"]
-    )
+    # The role's ARN is an output (inputs have none): the model takes it from that role.
+    role = plan.named("sv-churn-role")
+    assert plan.named("sv-churn-model").property_dependencies["executionRoleArn"] == [role.urn]
+    assert model["executionRoleArn"].endswith(":sv-churn-role")
     assert re.fullmatch(r"demo-prod-churn-[0-9a-f]{10}", model["name"])
     assert plan.named("sv-churn-role-policy").urn in plan.named("sv-churn-model").dependencies
 
@@ -574,3 +575,29 @@ def test_quickstart_plans_its_endpoint() -> None:
     endpoints = [s for s in states if s["type"] == ENDPOINT_TYPE]
     assert len(endpoints) == 1
     assert endpoints[0]["inputs"]["name"] == "quickstart-dev-demo"
+
+
+def test_an_endpoint_built_around_the_spec_check_refuses_a_version_that_is_no_number(
+    prod_context: StackContext,
+) -> None:
+    """The spec rejects 'latest-approved'; arguments changed after validation reach the component,
+    which refuses them with a message Pulumi prints without a traceback."""
+    import pulumi
+
+    spec = ServingSpec.model_validate({"endpoints": [churn()]})
+    endpoint = spec.endpoints[0]
+    unchecked = endpoint.model.model_copy(update={"version": "latest-approved"})  # copies skip validation
+    spec = spec.model_copy(update={"endpoints": [endpoint.model_copy(update={"model": unchecked})]})
+    message = "sv-churn: endpoint 'churn' deploys a model package by its version number, not 'latest-approved'"
+    with pytest.raises(pulumi.RunError, match=message):
+        record(
+            lambda: Serving(
+                "sv",
+                spec,
+                context=prod_context,
+                kms_key_arn=KEY_ARN,
+                subnet_ids=["subnet-0aaa1111"],
+                security_group_ids=["sg-0ccc3333"],
+                model_package_group_names=GROUPS,
+            )
+        )

@@ -108,7 +108,7 @@ def test_subnet_cidrs_are_stable_slots(cidr: str, count: int, offset: int, expec
 
 
 def test_bucket_names_are_deterministic_prefixed_and_within_the_s3_limit() -> None:
-    from stackyard.components._bucket import bucket_arn, bucket_name
+    from stackyard.components.bucket import bucket_arn, bucket_name
 
     assert bucket_name("ml-prod-serving-capture", "ml-prod", "123456789012") == (
         "ml-prod-serving-capture-123456789012"

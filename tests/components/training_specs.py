@@ -6,7 +6,7 @@ from typing import Any
 
 from stackyard.components.context import StackContext
 from stackyard.components.refs import TrainingCluster
-from stackyard.components.training.training import Training
+from stackyard.components.training.component import Training
 from stackyard.testing import RecordedPlan, record
 from tests.specs import make_spec
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -248,31 +249,54 @@ def test_workflows_use_the_example_region(tmp_path: Path) -> None:
 # --- done when: init in an empty directory plans and checks clean -------------------------------
 
 
-def test_an_initialised_project_plans_and_checks_clean(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def readme_commands(readme: str, heading: str) -> list[list[str]]:
+    """The commands of the first shell block under `## heading`."""
+    section = readme.split(f"## {heading}\n", 1)[1]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    return [shlex.split(line) for line in block.splitlines() if line.strip()]
+
+
+def test_the_new_project_has_its_own_readme(tmp_path: Path) -> None:
+    target = tmp_path / "churn-platform"
+    init_project(target)
+    readme = (target / "README.md").read_text()
+    assert readme.startswith("# churn-platform\n")
+    assert "stackyard init --example quickstart" in readme
+    # Every file init wrote is in the README's table, and nothing of stackyard's repository is named.
+    listed = re.findall(r"(?m)^\| `([^`]+)` \|", readme)
+    assert listed == sorted(set(files_under(target)) - {"README.md"})
+    for foreign in ("examples/", "policies/presets", "tests/", "snapshots", "# quickstart"):
+        assert foreign not in readme
+    assert readme_commands(readme, "Plan and check it offline") == [
+        ["stackyard", "plan", ".", "--stack", "dev"],
+        [
+            "stackyard", "check", ".stackyard/plan-dev.json", "--config", "stackyard-policy.json",
+            "--waivers", "waivers.yaml", "--format", "md", "--out-dir", "reports",
+        ],
+    ]
+
+
+def test_a_program_that_composes_components_is_not_called_spec_driven(tmp_path: Path) -> None:
+    init_project(tmp_path / "my-own", "compose-your-own")
+    readme = (tmp_path / "my-own" / "README.md").read_text()
+    assert readme.startswith("# my-own\n")
+    assert "composes stackyard's components itself" in readme
+    assert "with the spec" not in readme
+
+
+def test_an_initialised_project_plans_and_checks_clean_with_its_readme_commands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = tmp_path / "fresh"
     assert main(["init", str(target)]) == 0
-    plan = target / ".stackyard" / "plan-dev.json"
-    assert main(["plan", str(target), "--stack", "dev", "-q"]) == 0
-    assert plan.is_file()
-    capsys.readouterr()
-    code = main(
-        [
-            "check",
-            str(plan),
-            "--config",
-            str(target / "stackyard-policy.json"),
-            "--waivers",
-            str(target / "waivers.yaml"),
-            "--format",
-            "md",
-            "--format",
-            "sarif",
-            "--out-dir",
-            str(target / "reports"),
-        ]
+    monkeypatch.chdir(target)
+    plan_command, check_command = readme_commands(
+        (target / "README.md").read_text(), "Plan and check it offline"
     )
+    assert main([*plan_command[1:], "-q"]) == 0
+    assert (target / ".stackyard" / "plan-dev.json").is_file()
+    capsys.readouterr()
+    code = main([*check_command[1:], "--format", "sarif"])
     out = capsys.readouterr().out
     assert code == 0, out
     assert "PASSED: no mandatory failure" in out

@@ -9,7 +9,7 @@ import sys
 
 import pulumi
 
-from stackyard.memory import young_collections_only
+from stackyard.gc_tuning import young_collections_only
 from stackyard.plan.engine import run_program
 
 

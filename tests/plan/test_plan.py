@@ -184,3 +184,28 @@ def test_an_unanswered_lookup_the_program_does_not_use_is_listed_as_unknown(tmp_
     assert [(call["token"], call["answered"], call["args"]) for call in calls] == [
         ("aws:ec2/getAmi:getAmi", "unknown", {"mostRecent": True, "owners": ["amazon"]})
     ]
+
+
+def test_the_plan_summary_gives_one_total(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The table's total and the summary line count the same thing: custom resources, neither the
+    components around them nor the providers (one explicit, one default here)."""
+    from stackyard.cli import main
+
+    program = (
+        "import pulumi, pulumi_aws as aws\n"
+        "class Pair(pulumi.ComponentResource):\n"
+        "    def __init__(self, name):\n"
+        "        super().__init__('test:index:Pair', name)\n"
+        "        for side in ('a', 'b'):\n"
+        "            aws.s3.Bucket(f'{name}-{side}', opts=pulumi.ResourceOptions(parent=self))\n"
+        "Pair('pair')\n"
+        "eu = aws.Provider('eu', region='eu-central-1')\n"
+        "aws.sns.Topic('alerts', opts=pulumi.ResourceOptions(provider=eu))\n"
+    )
+    project = write_project(tmp_path / "p", program, "config:\n  aws:region: eu-west-1\n")
+    out_file = tmp_path / "plan.json"
+    assert main(["plan", str(project), "--out", str(out_file)]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in out.splitlines() if line.count("│") == 3}
+    assert rows == {"aws:s3/bucket:Bucket": "2", "aws:sns/topic:Topic": "1", "total": "3"}
+    assert "plan of stack dev: 3 resources, 1 component, 2 providers, written to" in " ".join(out.split())

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import typer
@@ -54,3 +55,22 @@ def test_importing_the_command_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_piped_rules_print_one_unbroken_line_per_rule() -> None:
+    """Piped (no terminal), the table is not wrapped to 80 columns: every rule is one line, with its
+    whole name, frameworks and peers."""
+    completed = subprocess.run(
+        [str(Path(sys.executable).with_name("stackyard")), "rules"], capture_output=True, text=True, check=True
+    )
+    lines = completed.stdout.splitlines()
+    catalog = all_rules()
+    assert lines[0] == f"stackyard policy catalog ({len(catalog)} rules)"
+    assert lines[1].split() == ["ID", "Severity", "Default", "Kind", "Name", "Frameworks", "Peers"]
+    assert len(lines) == 2 + len(catalog)
+    for line, rule in zip(lines[2:], catalog, strict=True):
+        assert line.split()[:5] == [rule.id, rule.severity, rule.enforcement, rule.kind, rule.name]
+    cost = next(line for line in lines if line.startswith("SY-COST-001 "))
+    assert "allowed-gpu-families" in cost and "NIST: CM-7, SA-2, SC-6; ISO: A.8.6" in cost
+    enc = next(line for line in lines if line.startswith("SY-ENC-001 "))
+    assert "Checkov: CKV_AWS_145" in enc

@@ -7,7 +7,6 @@ pulumi-aws v7 bucket resources.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -54,14 +53,14 @@ def bucket_arn(bucket: str, partition: str = "aws") -> str:
 
 def retention_rules(
     retention_days: int | None, prefix_retention_days: Mapping[str, int] | None = None
-) -> list[dict[str, Any]]:
+) -> list[aws.s3.BucketLifecycleConfigurationRuleArgsDict]:
     """Lifecycle rules: always clean up incomplete uploads and old versions; expire current
     objects after the retention period when one is set (GDPR storage limitation).
 
     `prefix_retention_days` gives data under a key prefix its own period (one rule per prefix,
     in key order so the rules never reorder between runs), for buckets that hold several data
     sets with different retention, such as the offline stores of several feature groups."""
-    rules: list[dict[str, Any]] = [
+    rules: list[aws.s3.BucketLifecycleConfigurationRuleArgsDict] = [
         {
             "id": "abort-incomplete-uploads",
             "status": "Enabled",

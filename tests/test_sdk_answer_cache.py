@@ -1,4 +1,4 @@
-"""Answers of a slow library kept on disk per installed version (stackyard.answers)."""
+"""Answers of a slow library kept on disk per installed version (stackyard.sdk_answer_cache)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from stackyard.answers import Answers
+from stackyard.sdk_answer_cache import Answers
 
 
 @pytest.fixture

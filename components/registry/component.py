@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from stackyard.components._bucket import SecureBucket
+from stackyard.components.bucket import SecureBucket
 from stackyard.components.context import StackContext
 from stackyard.components.refs import TrainingCluster
 from stackyard.components.registry import iam
