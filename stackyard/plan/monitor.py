@@ -230,6 +230,8 @@ class PlanMonitor(mocks.MockMonitor):
             resource_id=request.importId,
             custom=request.custom or False,
         )
+        resource_id: str | None
+        state: dict[str, Any]
         if request.remote and self.plan_mocks.preview:
             # Its provider plugin would build it and compute its outputs: none is known offline.
             # (Echoing its inputs would give outputs that share an input's name the wrong value.)
