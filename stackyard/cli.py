@@ -62,8 +62,9 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         from stackyard.commands.output import error_console
+        from stackyard.input_files import clip_message
 
-        error_console().print(f"error: {error.message}", markup=False, highlight=False)
+        error_console().print(f"error: {clip_message(error.message)}", markup=False, highlight=False)
         return int(error.exit_code)
     except SystemExit as done:
         if done.code is None or isinstance(done.code, int):
