@@ -89,6 +89,8 @@ class CheckOptions:
     waivers: Path | None = None
     strict: bool = False
     today: dt.date | None = None
+    timeout_s: float | None = None
+    """Seconds the packs have, in all, to answer (None: no limit)."""
 
 
 def run_check(
@@ -103,7 +105,7 @@ def run_check(
     read = read_input(options.input_path, options.stack)
     packs: list[Pack] = []
     findings: list[Finding] = []
-    with started_packs(options.packs, read) as running:
+    with started_packs(options.packs, read, options.timeout_s) as running:
         # Done while the packs start: the requests are the same for every pack.
         checked = resolve_unknowns(read)
         requests, stack_request = build_requests(checked.resources)
