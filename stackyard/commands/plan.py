@@ -39,9 +39,9 @@ def command(
 ) -> None:
     """Run the program under Pulumi's mock runtime (no cloud, no Pulumi CLI) and write the plan:
     the document `pulumi preview --json` prints, with unknowns kept and secrets redacted."""
+    from stackyard.outputs import check_output_dir, check_output_file, refuse_foreign_plan
     from stackyard.plan.document import write_document
     from stackyard.plan.engine import plan_project
-    from stackyard.outputs import check_output_dir, check_output_file, refuse_foreign_plan
     from stackyard.plan.render import print_plan
 
     # Before the program runs: where the plan goes must be writable, and not someone else's file.
