@@ -398,5 +398,6 @@ def validate_shape(
             lines.append(f"{where}: {format_path(loc)}: {message}")
         count = len(lines)
         raise InputError(
-            f"invalid {kind.name}, {count} error{'s' if count != 1 else ''}:\n  " + "\n  ".join(lines)
+            f"{source}: invalid {kind.name}, {count} error{'s' if count != 1 else ''}:\n  "
+            + "\n  ".join(lines)
         ) from None

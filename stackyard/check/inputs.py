@@ -42,7 +42,9 @@ from stackyard.check.model import (
     Provider,
     Resource,
 )
+from stackyard.document_shapes import check_document_shape
 from stackyard.errors import UserError
+from stackyard.input_files import PULUMI_DOCUMENT, parse_json, read_bytes
 
 _REMOVING_OPS = frozenset({"delete", "delete-replaced", "discard", "read-discard", "remove-pending-replace"})
 _SECRET = {SIG_KEY: SECRET_SIG, "value": UNKNOWN}
@@ -52,14 +54,8 @@ def read_input(path: Path, stack: str | None = None) -> CheckInput:
     """Read `path`, detecting its format; a directory is a Pulumi project and is planned first."""
     if path.is_dir():
         return _read_project(path, stack)
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise UserError(f"{path}: cannot read the input: {e.strerror}") from e
-    try:
-        document = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise UserError(f"{path}: not a JSON document ({e})") from e
+    raw = read_bytes(path, PULUMI_DOCUMENT)
+    document = parse_json(raw, str(path))
     return read_document(document, source=str(path), sha256=hashlib.sha256(raw).hexdigest())
 
 
@@ -70,6 +66,7 @@ def read_document(document: Any, *, source: str, sha256: str) -> CheckInput:
             f"{source}: not a stackyard plan, a `pulumi preview --json` document or a "
             "`pulumi stack export` document"
         )
+    check_document_shape(document, source)
     try:
         return reader(document, source, sha256)
     except (KeyError, TypeError, AttributeError, ValueError) as e:

@@ -210,18 +210,10 @@ def resources_of(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 def load_document(path: Path) -> dict[str, Any]:
     """A plan file (or any `pulumi preview --json` document), or a `UserError` saying what is wrong."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"{path}: plan file not found") from None
-    except OSError as error:
-        raise UserError(f"{path}: cannot read the plan: {error.strerror}") from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise UserError(
-            f"{path} (line {error.lineno}, column {error.colno}): malformed JSON: {error.msg}"
-        ) from None
+    from stackyard.document_shapes import check_document_shape
+    from stackyard.input_files import PULUMI_DOCUMENT, load_json
+
+    document = load_json(path, PULUMI_DOCUMENT)
     if not isinstance(document, dict) or not isinstance(document.get("steps"), list):
         raise UserError(
             f"{path}: not a plan: expected a JSON object with a 'steps' list (pulumi preview --json)"
@@ -229,6 +221,7 @@ def load_document(path: Path) -> dict[str, Any]:
     for index, step in enumerate(document["steps"]):
         if not isinstance(step, dict) or not isinstance(step.get("urn"), str):
             raise UserError(f"{path}: steps[{index}] has no 'urn'")
+    check_document_shape(document, str(path))
     return document
 
 

@@ -98,7 +98,19 @@ def test_plan_with_explicit_provider_and_secret(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("not json", "not a JSON document"),
+        ("not json", "(line 1, column 1): malformed JSON: Expecting value"),
+        (
+            '{"steps": [{"urn": "u", "newState": {"urn": "u", "type": "t", "inputs": []}}]}',
+            "invalid Pulumi document, 1 error:\n  {path}: steps[0].newState.inputs: expected a mapping, got a list",
+        ),
+        (
+            '{"steps": [{"urn": "u", "newState": {"urn": "u", "type": 5}}]}',
+            "steps[0].newState.type: expected a string, got int",
+        ),
+        (
+            '{"version": 3, "deployment": {"resources": [{"urn": "u", "type": "t", "inputs": "x"}]}}',
+            "deployment.resources[0].inputs: expected a mapping, got a string",
+        ),
         (
             '{"hello": 1}',
             "not a stackyard plan, a `pulumi preview --json` document or a `pulumi stack export`",
@@ -108,7 +120,7 @@ def test_plan_with_explicit_provider_and_secret(tmp_path: Path) -> None:
             '{"steps": [{"op": "create", "newState": {"urn": "bad", "type": "t"}}]}',
             "'bad' is not a Pulumi URN",
         ),
-        ('{"steps": [{"op": "create", "newState": {"type": "t"}}]}', "malformed document: KeyError"),
+        ('{"steps": [{"op": "create", "newState": {"type": "t"}}]}', "steps[0].newState.urn: Field required"),
         ('{"steps": [], "stackyard": {"planVersion": 9}}', "unsupported stackyard plan version 9"),
         ('{"version": 7, "deployment": {"resources": []}}', "unsupported `pulumi stack export` version 7"),
     ],
@@ -118,10 +130,10 @@ def test_bad_documents(tmp_path: Path, content: str, message: str) -> None:
     path.write_text(content)
     with pytest.raises(UserError) as error:
         read_input(path)
-    assert message in error.value.message
+    assert message.format(path=path) in error.value.message
     assert error.value.message.startswith(str(path))
 
 
 def test_unreadable_input(tmp_path: Path) -> None:
-    with pytest.raises(UserError, match="cannot read the input"):
+    with pytest.raises(UserError, match="Pulumi document not found"):
         read_input(tmp_path / "missing.json")

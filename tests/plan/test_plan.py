@@ -142,7 +142,7 @@ def test_plans_are_deterministic(tmp_path: Path) -> None:
                 "__main__.py": "",
                 "Pulumi.dev.yaml": "config: [1, 2]\n",
             },
-            "invalid stack config, 1 error:\n  {dir}/Pulumi.dev.yaml:1: config: expected a mapping, got a list",
+            "{dir}/Pulumi.dev.yaml: invalid stack config, 1 error:\n  {dir}/Pulumi.dev.yaml:1: config: expected a mapping, got a list",
         ),
     ],
 )
