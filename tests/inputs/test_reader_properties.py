@@ -127,7 +127,7 @@ def test_any_text_is_a_yaml_document_or_one_message_naming_the_file(text: str) -
 
 def _spec_variants() -> st.SearchStrategy[Any]:
     """The base spec with one part replaced by arbitrary data, or arbitrary data outright."""
-    sections = st.sampled_from(sorted(BASE_SPEC) + ["serving", "registry", "feature_store", "tags"])
+    sections = st.sampled_from([*sorted(BASE_SPEC), "serving", "registry", "feature_store", "tags"])
     return st.one_of(
         json_values,
         st.builds(lambda key, value: {**BASE_SPEC, key: value}, sections, json_values),
