@@ -122,7 +122,7 @@ def decode(data: bytes, source: str) -> str:
         line = data.count(b"\n", 0, error.start) + 1
         byte = data[error.start : error.start + 1].hex()
         raise InputError(
-            f"{source}: not UTF-8 text: byte 0x{byte} at offset {error.start} (line {line}) "
+            f"{source}: not UTF-8 text: byte 0x{byte} at offset {error.start} (line {line}): "
             f"{error.reason}"
         ) from None
 
