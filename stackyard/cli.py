@@ -13,6 +13,9 @@ from stackyard import __version__
 from stackyard.commands import check, diff, docs, init, plan, rules, schema, validate, verify
 from stackyard.errors import ExitCode, UserError
 
+INTERRUPTED = 128 + 2
+"""The exit code of a run stopped by SIGINT (Ctrl-C), as a shell reports it; SIGTERM gives 143."""
+
 app = typer.Typer(
     name="stackyard",
     help="Declarative infrastructure as code for MLOps stacks, on Pulumi.\n\n"
@@ -66,6 +69,11 @@ def main(argv: list[str] | None = None) -> int:
 
         error_console().print(f"error: {clip_message(error.message)}", markup=False, highlight=False)
         return int(error.exit_code)
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        typer.echo("interrupted", err=True)
+        return INTERRUPTED
     except SystemExit as done:
         if done.code is None or isinstance(done.code, int):
             return done.code or ExitCode.OK
