@@ -257,7 +257,6 @@ def _uri_cases(rng: random.Random) -> list[Case]:
         " ",
         "x" * 100_000,
         "http://" + "a" * 300,
-        "\x00",
     ]
     return [
         Case("verify tracking", "uri", ["verify", "tracking", "--uri", uri, "--timeout", "2"]) for uri in uris
