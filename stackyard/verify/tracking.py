@@ -83,7 +83,10 @@ def check_uri(uri: str) -> str:
 
 
 def _check_http_uri(uri: str) -> None:
-    parsed = urllib.parse.urlsplit(uri)
+    try:
+        parsed = urllib.parse.urlsplit(uri)
+    except ValueError as error:  # an unclosed IPv6 bracket, say
+        raise UserError(f"{quoted(uri)} is not a valid URI: {error}") from None
     if not parsed.hostname:
         raise UserError(f"{quoted(uri)} has no host: expected {parsed.scheme}://host[:port]")
     try:
