@@ -296,6 +296,9 @@ def _path_cases(work: Path) -> list[Case]:
         Case("schema --out", "path", ["schema", "--out", out]) for out in (str(here), str(a_file / "s.json"))
     ]
     found += [
+        Case("docs --out", "path", ["docs", "--out", out]) for out in (str(a_file), str(a_file / "docs"))
+    ]
+    found += [
         Case("init", "path", ["init", str(target)]) for target in (a_file, init_file, init_link, dangling)
     ]
     found += [
