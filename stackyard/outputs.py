@@ -53,7 +53,7 @@ def _check_writable_place(path: Path, what: str) -> None:
     for pseudo in PSEUDO_FILESYSTEMS:
         if absolute == pseudo or pseudo in absolute.parents:
             raise UserError(f"{path}: cannot write the {what} in {pseudo}")
-    for parent in reversed(path.absolute().parents):
+    for parent in [*reversed(path.absolute().parents), path.absolute()]:
         if parent.exists() and not parent.is_dir():
             raise UserError(f"{path}: cannot write the {what}: {parent} is a file, not a directory")
         if parent.is_symlink() and not parent.exists():

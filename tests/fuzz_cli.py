@@ -344,7 +344,9 @@ def run_case(case: Case, bound: float, tally: Tally, verbose: bool) -> None:
     if "Traceback" in output:
         tally.tracebacks[case.entry] += 1
         tally.problems.append(f"traceback: {case.entry} / {case.mutation}: {output[-600:]}")
-    if done.returncode == 0 and (not output.strip() or (case.must_write and not case.must_write.exists())):
+    # An exit 0 must show its result: the file it writes, else something printed (`plan -q` prints nothing).
+    wrote = case.must_write.exists() if case.must_write else bool(output.strip())
+    if done.returncode == 0 and not wrote:
         tally.silent_ok[case.entry] += 1
         tally.problems.append(f"exit 0 without output: {case.entry} / {case.mutation}")
     if done.returncode not in (0, 1, 2):

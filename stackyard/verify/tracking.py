@@ -90,6 +90,12 @@ def _check_http_uri(uri: str) -> None:
     if not parsed.hostname:
         raise UserError(f"{quoted(uri)} has no host: expected {parsed.scheme}://host[:port]")
     try:
+        parsed.hostname.encode("idna")
+    except UnicodeError:
+        raise UserError(
+            f"{quoted(uri)} has an invalid host name: each dot-separated part must be 1 to 63 characters"
+        ) from None
+    try:
         port = parsed.port
     except ValueError:
         raise UserError(

@@ -193,6 +193,7 @@ def test_unusable_output_paths_fail_before_any_work(
     (directory / "__main__.py").write_text("raise RuntimeError('the program ran')\n")
     a_file = tmp_path / "a-file"
     a_file.write_text("")
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
     cases = [
         (
             ["plan", directory, "--out", tmp_path],
@@ -206,6 +207,10 @@ def test_unusable_output_paths_fail_before_any_work(
         (
             ["check", directory, "--format", "json", "--out-dir", a_file],
             f"{a_file}: is a file; give a directory to write the reports into",
+        ),
+        (
+            ["check", directory, "--format", "json", "--out-dir", tmp_path / "dangling"],
+            f"{tmp_path / 'dangling'}: cannot write the reports: {tmp_path / 'dangling'} is a dangling symlink",
         ),
         (
             ["check", directory, "--format", "json", "--out-dir", a_file / "reports"],

@@ -165,6 +165,10 @@ def test_a_uri_that_is_not_a_server_is_bad_input(uri: str) -> None:
             "'http://host:port' has an invalid port 'port': expected a number from 1 to 65535",
         ),
         ("http://[::1:5000", "'http://[::1:5000' is not a valid URI: Invalid IPv6 URL"),
+        (
+            "http://" + "a" * 64 + ":5000",
+            f"'http://{'a' * 64}:5000' has an invalid host name: each dot-separated part must be 1 to 63 characters",
+        ),
         ("http://host:0", "'http://host:0' has an invalid port 0: expected a number from 1 to 65535"),
         ("http://host:5000/?x=1", "'http://host:5000/?x=1': a tracking server URI has no query or fragment"),
         (
