@@ -115,6 +115,8 @@ class PackProcess:
         while not line.endswith(b"\n"):
             remaining = deadline - time.monotonic()
             ready, _, _ = select.select([self._process.stdout], [], [], max(remaining, 0))
+            if not ready and self.deadline is not None and time.monotonic() >= self.deadline:
+                raise self.expired("starting (it printed no port yet)")
             if not ready:
                 raise UserError(
                     f"{self.path}: the policy pack printed no port within {START_TIMEOUT_S:.0f} s"
