@@ -53,11 +53,12 @@ def _check_writable_place(path: Path, what: str) -> None:
     for pseudo in PSEUDO_FILESYSTEMS:
         if absolute == pseudo or pseudo in absolute.parents:
             raise UserError(f"{path}: cannot write the {what} in {pseudo}")
-    for parent in [*reversed(path.absolute().parents), path.absolute()]:
-        if parent.exists() and not parent.is_dir():
-            raise UserError(f"{path}: cannot write the {what}: {parent} is a file, not a directory")
-        if parent.is_symlink() and not parent.exists():
-            raise UserError(f"{path}: cannot write the {what}: {parent} is a dangling symlink")
+    parents = list(reversed(path.absolute().parents))
+    for part in [*parents, path.absolute()]:
+        if part.is_symlink() and not part.exists():
+            raise UserError(f"{path}: cannot write the {what}: {part} is a dangling symlink")
+        if part in parents and part.exists() and not part.is_dir():
+            raise UserError(f"{path}: cannot write the {what}: {part} is a file, not a directory")
     probe_dir = _nearest_existing(path.parent if not path.is_dir() else path)
     try:
         handle, probe = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-probe-", dir=probe_dir)
