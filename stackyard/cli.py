@@ -15,6 +15,9 @@ from stackyard import __version__
 from stackyard.commands import check, diff, docs, init, plan, rules, schema, validate, verify
 from stackyard.errors import ExitCode, UserError
 
+INTERRUPTED = 128 + 2
+"""The exit code of a run stopped by SIGINT (Ctrl-C), as a shell reports it; SIGTERM gives 143."""
+
 app = typer.Typer(
     name="stackyard",
     help="Declarative infrastructure as code for MLOps stacks, on Pulumi.\n\n"
@@ -90,9 +93,15 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         from stackyard.commands.output import error_console
+        from stackyard.input_files import clip_message
 
-        error_console().print(f"error: {error.message}", markup=False, highlight=False)
+        error_console().print(f"error: {clip_message(error.message)}", markup=False, highlight=False)
         return int(error.exit_code)
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        typer.echo("interrupted", err=True)
+        return INTERRUPTED
     except SystemExit as done:
         if done.code is None or isinstance(done.code, int):
             return done.code or ExitCode.OK

@@ -246,25 +246,12 @@ class Document:
 
 
 def _load_json(path: Path) -> tuple[Any, bytes]:
-    """The one place a document file is read: its parsed JSON and its bytes (for the digest)."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UserError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise UserError(f"{path}: is a directory, not a document") from None
-    except OSError as error:
-        raise UserError(f"{path}: cannot read the file: {error.strerror}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise UserError(f"{path}: not UTF-8 text (byte {error.start})") from None
-    try:
-        return json.loads(text), raw
-    except json.JSONDecodeError as error:
-        raise UserError(
-            f"{path} (line {error.lineno}, column {error.colno}): malformed JSON: {error.msg}"
-        ) from None
+    """The one place a document file is read, through the input layer (size, UTF-8, depth and
+    duplicate-key limits): its parsed JSON and its bytes (for the digest)."""
+    from stackyard.input_files import PULUMI_DOCUMENT, parse_json, read_bytes
+
+    raw = read_bytes(path, PULUMI_DOCUMENT)
+    return parse_json(raw, str(path)), raw
 
 
 def read_file(path: Path) -> Document:
@@ -279,8 +266,11 @@ _NOT_A_DOCUMENT = (
 
 
 def read_document(document: Any, *, source: str, sha256: str) -> Document:
+    from stackyard.document_shapes import check_document_shape
+
     if not isinstance(document, dict):
         raise UserError(f"{source}: {_NOT_A_DOCUMENT}")
+    check_document_shape(document, source)
     if isinstance(document.get("steps"), list):
         meta = document.get("stackyard")
         if isinstance(meta, dict):

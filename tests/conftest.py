@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from stackyard.components.context import StackContext
 from tests.specs import make_spec
@@ -20,6 +21,21 @@ REPO = Path(__file__).resolve().parent.parent
 # the CLI's subprocesses inherit it. It goes when the run ends.
 os.environ["STACKYARD_CACHE_DIR"] = tempfile.mkdtemp(prefix="stackyard-test-cache-")
 atexit.register(shutil.rmtree, os.environ["STACKYARD_CACHE_DIR"], ignore_errors=True)
+
+
+# Property-based tests of the readers run a fixed, repeatable set of examples everywhere (the "ci"
+# profile): 1,000 per test, derived from the test itself, nothing kept between runs.
+# HYPOTHESIS_PROFILE=explore runs fresh random examples when hunting for new failures.
+settings.register_profile(
+    "ci",
+    max_examples=1000,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("explore", max_examples=10_000, deadline=None, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture

@@ -150,7 +150,7 @@ def test_diff_of_identical_plans(capsys: pytest.CaptureFixture[str], tmp_path: P
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (None, "{path}: file not found"),
+        (None, "{path}: Pulumi document not found"),
         (
             "{not json",
             "{path} (line 1, column 2): malformed JSON: Expecting property name enclosed in double quotes",

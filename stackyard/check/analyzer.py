@@ -47,8 +47,10 @@ _CHANNEL_OPTIONS = [
 class PackProcess:
     """A started policy pack process; `close` stops it (`started_packs` does so for every pack)."""
 
-    def __init__(self, path: Path, checked: CheckInput) -> None:
+    def __init__(self, path: Path, checked: CheckInput, deadline: float | None = None) -> None:
         self.path = path.resolve()
+        self.deadline = deadline
+        """`time.monotonic()` by which every call must be answered (None: no limit)."""
         main = self.path / "__main__.py"
         if not (self.path / "PulumiPolicy.yaml").is_file() or not main.is_file():
             raise UserError(f"{path}: not a Python policy pack (needs PulumiPolicy.yaml and __main__.py)")
@@ -70,7 +72,9 @@ class PackProcess:
         # `__main__.py`. `pack_host` does exactly that, with each policy's exceptions caught as its
         # own error result. There is no engine here: the address is never dialled by a pack.
         self._process = subprocess.Popen(
-            [interpreter(self.path, self.manifest), "-u", PACK_HOST, NO_ENGINE, str(self.path)],
+            # `-X faulthandler`: on SIGABRT the pack prints every thread's stack, which says which
+            # rule was running when the time limit ran out (`_stuck_in`).
+            [interpreter(self.path, self.manifest), "-X", "faulthandler", "-u", PACK_HOST, NO_ENGINE, str(self.path)],
             cwd=self.path,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -99,11 +103,13 @@ class PackProcess:
 
     def _read_port(self) -> int:
         assert self._process.stdout is not None
-        deadline = time.monotonic() + START_TIMEOUT_S
+        deadline = min(time.monotonic() + START_TIMEOUT_S, self.deadline or float("inf"))
         line = b""
         while not line.endswith(b"\n"):
             remaining = deadline - time.monotonic()
             ready, _, _ = select.select([self._process.stdout], [], [], max(remaining, 0))
+            if not ready and self.deadline is not None and time.monotonic() >= self.deadline:
+                raise self.expired("starting (it printed no port yet)")
             if not ready:
                 raise UserError(
                     f"{self.path}: the policy pack printed no port within {START_TIMEOUT_S:.0f} s"
@@ -121,12 +127,46 @@ class PackProcess:
         self._stderr.seek(0)
         return self._stderr.read().decode(errors="replace")[-limit:]
 
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline (a call given 0 fails at once), or None."""
+        return None if self.deadline is None else max(self.deadline - time.monotonic(), 0.001)
+
+    def expired(self, doing: str) -> UserError:
+        """The time limit ran out while the pack was `doing` something: stop it, and say which of
+        its rules was running when its stack shows it."""
+        from stackyard.deadline import TimeLimitExceeded
+
+        where = self._stuck_in()
+        return TimeLimitExceeded(
+            f"policy pack {self.path}: no answer while {doing}"
+            + (f"; it was running {where}" if where else "")
+            + " (the time limit of --timeout ran out)"
+        )
+
+    def _stuck_in(self) -> str:
+        """The innermost frame of the pack's own code in the stacks faulthandler prints on SIGABRT."""
+        import re
+        import signal
+
+        if self._process.poll() is not None:
+            return ""
+        self._process.send_signal(signal.SIGABRT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(timeout=5)
+        frames = re.findall(r'File "([^"]+)", line (\d+) in (\S+)', self.stderr_tail(64_000))
+        for filename, line, function in frames:  # innermost first, thread by thread
+            if Path(filename).is_relative_to(self.path):
+                return f"{function} ({Path(filename).relative_to(self.path)}:{line})"
+        return ""
+
     def call(self, method: str, request: Any) -> Any:
         import grpc
 
         try:
-            return getattr(self._stub, method)(request)
+            return getattr(self._stub, method)(request, timeout=self.remaining())
         except grpc.RpcError as e:
+            if e.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
+                raise self.expired(f"answering {method}") from None
             raise UserError(f"{self.path}: {method} failed: {e.details()}\n{self.stderr_tail()}") from e
 
     def configure_stack(self, checked: CheckInput) -> None:
@@ -140,8 +180,10 @@ class PackProcess:
             config=checked.config,
         )
         try:
-            self._stub.ConfigureStack(request)
+            self._stub.ConfigureStack(request, timeout=self.remaining())
         except grpc.RpcError as e:
+            if e.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
+                raise self.expired("answering ConfigureStack") from None
             # Older packs lack ConfigureStack; the engine carries on, and so do we.
             if e.code() != grpc.StatusCode.UNIMPLEMENTED:
                 raise UserError(f"{self.path}: ConfigureStack failed: {e.details()}") from e
@@ -156,26 +198,29 @@ class PackProcess:
         each response (a serialized `AnalyzeResponse`) goes to its index in `responses`."""
         import grpc
 
-        pending: deque[tuple[int, Any]] = deque()
+        pending: deque[tuple[int, Any, str]] = deque()
+        urn = ""
         try:
             while True:
                 job = next_request() if len(pending) < IN_FLIGHT else None
                 if job is not None:
                     index, request = job
-                    pending.append((index, self._analyze.future(request)))
+                    pending.append((index, self._analyze.future(request, timeout=self.remaining()), request.urn))
                     continue
                 if not pending:
                     return
-                index, future = pending.popleft()
+                index, future, urn = pending.popleft()
                 responses[index] = future.result()
                 if progress:
                     progress(1)
         except grpc.RpcError as e:
+            if e.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
+                raise self.expired(f"analyzing {urn}") from None
             raise UserError(f"{self.path}: Analyze failed: {e.details()}\n{self.stderr_tail()}") from e
 
     def analyze_stack(self, request: Any) -> StackAnalysis:
         """Send `AnalyzeStack` now; it runs in the pack while this process sends other requests."""
-        return StackAnalysis(self, self._stub.AnalyzeStack.future(request))
+        return StackAnalysis(self, self._stub.AnalyzeStack.future(request, timeout=self.remaining()))
 
     def close(self) -> None:
         if self._channel is not None:
@@ -208,6 +253,8 @@ class StackAnalysis:
         try:
             return self._future.result()
         except grpc.RpcError as e:
+            if e.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
+                raise self._process.expired("analyzing the stack (its stack policies)") from None
             raise UserError(
                 f"{self._process.path}: AnalyzeStack failed: {e.details()}\n{self._process.stderr_tail()}"
             ) from e
@@ -279,16 +326,20 @@ class PackWorkers:
 
 
 @contextlib.contextmanager
-def started_packs(paths: Sequence[Path], checked: CheckInput) -> Iterator[list[PackWorkers]]:
+def started_packs(
+    paths: Sequence[Path], checked: CheckInput, timeout_s: float | None = None
+) -> Iterator[list[PackWorkers]]:
     """Start every pack process at once (their start-up overlaps the caller's own work until it
-    connects to them); stop all on exit."""
+    connects to them); stop all on exit. With `timeout_s`, every call to a pack must be answered
+    within that many seconds of now, or the check stops naming the pack and what it was doing."""
+    deadline = time.monotonic() + timeout_s if timeout_s else None
     workers = worker_count(len(checked.resources))
     packs: list[PackWorkers] = []
     try:
         for path in paths:
             packs.append(PackWorkers([]))
             for _ in range(workers):
-                packs[-1].processes.append(PackProcess(path, checked))
+                packs[-1].processes.append(PackProcess(path, checked, deadline))
         yield packs
     finally:
         for pack in packs:

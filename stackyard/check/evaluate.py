@@ -103,6 +103,8 @@ class CheckOptions:
     today: dt.date | None = None
     invokes: Path | None = None
     """Answers to the account lookups of a project directory's program (`stackyard plan --invokes`)."""
+    timeout_s: float | None = None
+    """Seconds the packs have, in all, to answer (None: no limit)."""
 
 
 def run_check(
@@ -117,7 +119,7 @@ def run_check(
     read = with_provider_defaults(read_input(options.input_path, options.stack, options.invokes))
     packs: list[Pack] = []
     findings: list[Finding] = []
-    with started_packs(options.packs, read) as running:
+    with started_packs(options.packs, read, options.timeout_s) as running:
         # Done while the packs start: the requests are the same for every pack.
         checked = resolve_unknowns(read)
         requests, stack_request = build_requests(checked.resources)

@@ -15,12 +15,15 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, RootModel
 
 from stackyard.check.model import Enforcement
 from stackyard.errors import UserError
+from stackyard.input_files import POLICY_CONFIG, parse_json, quoted, read_text, validate_shape
 
 _LEVELS = {e.value for e in Enforcement}
 
@@ -29,44 +32,46 @@ _LEVELS = {e.value for e in Enforcement}
 class PolicyConfig:
     enforcement: Enforcement | None
     properties: dict[str, Any]
+    source: str | None = field(default=None, compare=False)
+    """The file the entry came from (for messages); None for a pack's own defaults."""
+
+
+def _level(value: Any) -> Enforcement:
+    if not isinstance(value, str) or value not in _LEVELS:
+        raise ValueError(f"{quoted(value)} is not an enforcement level ({', '.join(sorted(_LEVELS))})")
+    return Enforcement(value)
+
+
+def _entry(value: Any) -> tuple[Enforcement | None, dict[str, Any]]:
+    if isinstance(value, str):
+        return _level(value), {}
+    if isinstance(value, dict):
+        properties = dict(value)
+        level = properties.pop("enforcementLevel", None)
+        return (_level(level) if level is not None else None), properties
+    raise ValueError(f"must be an enforcement level or an object, not {type(value).__name__}")
+
+
+class _PolicyConfigFile(RootModel[dict[str, Annotated[Any, AfterValidator(_entry)]]]):
+    """The `--config` file: policy name (or `all`, or `pack:policy`) -> a level or properties."""
 
 
 def load_config_file(path: Path | None) -> dict[str, PolicyConfig]:
+    """The entries of the `--config` file (none without a file), read through `stackyard.input_files`."""
     if path is None:
         return {}
-    try:
-        text = path.read_text()
-    except OSError as e:
-        raise UserError(f"{path}: cannot read the policy config: {e.strerror}") from e
+    text = read_text(path, POLICY_CONFIG)
     if not text.strip():
         return {}
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise UserError(f"{path}: line {e.lineno}: not valid JSON: {e.msg}") from e
+    raw = parse_json(text, str(path))
     if not isinstance(raw, dict):
         raise UserError(f"{path}: the policy config must be a JSON object of policy names")
     if "environments" in raw:
         raise UserError(f"{path}: `environments` (Pulumi ESC) cannot be resolved offline")
-    return {str(key): _parse_entry(path, str(key), value) for key, value in raw.items()}
-
-
-def _parse_entry(path: Path, key: str, value: Any) -> PolicyConfig:
-    if isinstance(value, str):
-        return PolicyConfig(_level(path, key, value), {})
-    if isinstance(value, dict):
-        properties = dict(value)
-        level = properties.pop("enforcementLevel", None)
-        return PolicyConfig(_level(path, key, level) if level is not None else None, properties)
-    raise UserError(f"{path}: {key}: must be an enforcement level or an object, not {type(value).__name__}")
-
-
-def _level(path: Path, key: str, value: Any) -> Enforcement:
-    if not isinstance(value, str) or value not in _LEVELS:
-        raise UserError(
-            f"{path}: {key}: {value!r} is not an enforcement level ({', '.join(sorted(_LEVELS))})"
-        )
-    return Enforcement(value)
+    entries = validate_shape(_PolicyConfigFile, raw, str(path), POLICY_CONFIG).root
+    return {
+        key: PolicyConfig(level, properties, source=str(path)) for key, (level, properties) in entries.items()
+    }
 
 
 def for_pack(config: dict[str, PolicyConfig], pack: str) -> dict[str, PolicyConfig]:
@@ -98,13 +103,18 @@ def reconcile(info: Any, given: dict[str, PolicyConfig]) -> dict[str, PolicyConf
     }
     for layer in (initial, given):
         if (every := layer.get("all")) is not None and every.enforcement is not None:
-            result = {k: PolicyConfig(every.enforcement, v.properties) for k, v in result.items()}
+            result = {
+                k: PolicyConfig(every.enforcement, v.properties, v.source or every.source)
+                for k, v in result.items()
+            }
         for name, entry in layer.items():
             if name == "all" and name not in result:
                 continue
             current = result.get(name, PolicyConfig(None, {}))
             result[name] = PolicyConfig(
-                entry.enforcement or current.enforcement, {**current.properties, **entry.properties}
+                entry.enforcement or current.enforcement,
+                {**current.properties, **entry.properties},
+                entry.source or current.source,
             )
     _validate(info, result)
     return result
@@ -127,7 +137,11 @@ def _validate(info: Any, config: dict[str, PolicyConfig]) -> None:
             where = ".".join(str(p) for p in error.absolute_path)
             errors.append(f"{policy.name}{'.' + where if where else ''}: {error.message}")
     if errors:
-        raise UserError(f"invalid policy config for pack {info.name!r}:\n  " + "\n  ".join(sorted(errors)))
+        sources = sorted({entry.source for entry in config.values() if entry.source})
+        origin = f" (from {', '.join(sources)})" if sources else " (its own defaults)"
+        raise UserError(
+            f"invalid policy config for pack {info.name!r}{origin}:\n  " + "\n  ".join(sorted(errors))
+        )
 
 
 def _from_proto_level(level: int) -> Enforcement:

@@ -27,10 +27,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from stackyard.check.model import Finding, Result
-from stackyard.errors import UserError
+from stackyard.input_files import WAIVERS, load_yaml_document, validate_shape
 
 
 class Waiver(BaseModel):
@@ -87,59 +87,13 @@ class WaiverStatus:
 
 
 def load_waivers(path: Path | None) -> list[Waiver]:
+    """The waivers in `path` (none without a file), read through `stackyard.input_files`."""
     if path is None:
         return []
-    import yaml
-
-    try:
-        text = path.read_text()
-    except OSError as e:
-        raise UserError(f"{path}: cannot read the waivers: {e.strerror}") from e
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as e:
-        line = e.problem_mark.line + 1 if e.problem_mark else 1
-        raise UserError(f"{path}:{line}: not valid YAML: {e.problem}") from e
-    if data is None:
+    document = load_yaml_document(path, WAIVERS)
+    if document.data is None:
         return []
-    if not isinstance(data, dict):
-        raise UserError(f"{path}:1: expected a mapping with a `waivers` list")
-    try:
-        return _WaiverFile.model_validate(data).waivers
-    except ValidationError as e:
-        lines = [
-            f"{path}:{_line_of(root, err['loc'])}: {_where(err['loc'])}: {err['msg']}" for err in e.errors()
-        ]
-        raise UserError("invalid waivers:\n  " + "\n  ".join(lines)) from e
-
-
-def _where(loc: tuple[Any, ...]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def _line_of(node: Any, loc: tuple[Any, ...]) -> int:
-    """The line of the deepest YAML node that `loc` reaches (1-based)."""
-    import yaml
-
-    line = node.start_mark.line + 1 if node is not None else 1
-    for part in loc:
-        child = None
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if key.value == part:
-                    line, child = key.start_mark.line + 1, value
-                    break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            child = node.value[part]
-            line = child.start_mark.line + 1
-        if child is None:
-            break
-        node = child
-    return line
+    return validate_shape(_WaiverFile, document.data, str(path), WAIVERS, document).waivers
 
 
 def apply_waivers(findings: list[Finding], waivers: list[Waiver], today: dt.date) -> list[WaiverStatus]:

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from stackyard.deadline import DEFAULT_TIMEOUT_S
 from stackyard.errors import ExitCode, UserError
 from stackyard.reports import FORMATS
 
@@ -77,6 +78,23 @@ def command(
     strict: Annotated[
         bool, typer.Option("--strict", help="Count indeterminate results of mandatory rules as failures.")
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Overwrite report files in --out-dir that stackyard did not write (or that were changed since).",
+        ),
+    ] = False,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            min=0,
+            help="Stop when the policy packs have not answered within this many seconds (exit 2, naming "
+            "the pack and the rule it was running); 0: no limit.",
+        ),
+    ] = DEFAULT_TIMEOUT_S,
 ) -> None:
     """Check an infrastructure plan against policy packs, offline, and write evidence.
 
@@ -86,16 +104,22 @@ def command(
 
     Exit codes (stable for CI): 0 no mandatory failure; 1 a mandatory failure (with --strict, also
     an indeterminate result of a mandatory rule); 2 bad usage or unreadable input (a malformed
-    waiver file, policy config or input document, a pack that does not start).
+    waiver file, policy config or input document, a pack that does not start or does not answer
+    within --timeout, an --out-dir that cannot take the reports).
     """
     from stackyard.check.evaluate import CheckOptions, run_check
-    from stackyard.reports import text, write_reports
+    from stackyard.outputs import check_output_dir, refuse_foreign_reports
+    from stackyard.reports import report_files, text, write_reports
 
     unknown = sorted(set(formats or ()) - set(FORMATS))
     if unknown:
         raise UserError(f"unknown report format {', '.join(unknown)} (choose from {', '.join(FORMATS)})")
     if not input_path.exists():
         raise UserError(f"{input_path}: no such file or directory")
+    if formats:
+        # Before any work: a check that cannot write its reports must not run for minutes first.
+        check_output_dir(out_dir, "reports")
+        refuse_foreign_reports(out_dir, report_files(formats), force)
     options = CheckOptions(
         input_path=input_path,
         packs=list(packs) if packs else [default_pack()],
@@ -104,11 +128,12 @@ def command(
         waivers=waivers,
         strict=strict,
         invokes=invokes,
+        timeout_s=timeout or None,
     )
     with _progress() as progress:
         run = run_check(options, progress)
     typer.echo(text.render(run), nl=False)
-    for path in write_reports(run, formats or (), out_dir):
+    for path in write_reports(run, formats or (), out_dir, force=force):
         typer.echo(f"wrote {path}")
     if run.exit_code != ExitCode.OK:
         raise typer.Exit(int(run.exit_code))

@@ -36,5 +36,8 @@ def command(
             raise typer.Exit(ExitCode.POLICY_FAILURE)
         typer.echo("generated docs are up to date")
         return
+    from stackyard.outputs import check_output_dir
+
+    check_output_dir(out, "docs")
     for path in write_docs(out, cli):
         typer.echo(f"wrote {path}")

@@ -46,13 +46,23 @@ def command(
         typer.Option("--timeout", metavar="SECONDS", help="Stop a program that runs longer (0: no limit)."),
     ] = DEFAULT_TIMEOUT_S,
     debug: Annotated[bool, typer.Option("--debug", help="Show a traceback when the program fails.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an --out file that is not a plan stackyard wrote.")
+    ] = False,
 ) -> None:
     """Run the program under Pulumi's mock runtime (no cloud, no Pulumi CLI) and write the plan:
     the document `pulumi preview --json` prints, with unknowns kept and secrets redacted."""
+    from stackyard.outputs import check_output_dir, check_output_file, refuse_foreign_plan
     from stackyard.plan.document import write_document
     from stackyard.plan.engine import plan_project
     from stackyard.plan.render import plan_notes, plan_summary, print_plan
 
+    # Before the program runs: where the plan goes must be writable, and not someone else's file.
+    if out is not None:
+        check_output_file(out, "plan")
+        refuse_foreign_plan(out, force)
+    else:
+        check_output_dir(project_dir / DEFAULT_PLAN_DIR, "plan")
     status = progress_console()
     registered = 0
 
@@ -73,6 +83,7 @@ def command(
 
     stack_name = document["stackyard"]["stack"]
     path = out or default_plan_path(project_dir, stack_name)
+    refuse_foreign_plan(path, force)
     write_document(document, path)
     if not quiet:
         print_plan(document, console())

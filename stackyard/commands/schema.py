@@ -15,6 +15,11 @@ def command(
     ] = None,
 ) -> None:
     """Print (or write) the JSON Schema of the stack spec, every field with its description."""
+    if out is not None:
+        from stackyard.outputs import check_output_file
+
+        check_output_file(out, "schema")
+
     from stackyard.spec.schema import stack_spec_schema
 
     text = json.dumps(stack_spec_schema(), indent=2) + "\n"

@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from stackyard.errors import UserError
 
 DEFAULT_NEW_STACK = "dev"
@@ -46,19 +44,9 @@ class StackConfig:
 
 
 def _read_yaml(path: Path, what: str) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"{path}: {what} not found") from None
-    except OSError as error:
-        raise UserError(f"{path}: cannot read {what}: {error.strerror}") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise UserError(f"{path}{where}: malformed YAML: {problem}") from None
+    from stackyard.pulumi_files import read_project_file, read_stack_config_file
+
+    return read_project_file(path) if what == "Pulumi.yaml" else read_stack_config_file(path)
 
 
 def load_project(directory: Path) -> PulumiProject:

@@ -9,8 +9,9 @@ says which files are in the way (all or nothing, so a half-initialised project n
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -187,7 +188,10 @@ def init_project(
     """Write a new project into `directory` (created if needed). Raises `UserError` and writes nothing
     when any of the files is already there."""
     from stackyard.files import write_text_atomically
+    from stackyard.outputs import check_output_dir
 
+    if directory.is_symlink() and not directory.exists():
+        raise UserError(f"{directory}: is a dangling symlink")
     if directory.exists() and not directory.is_dir():
         raise UserError(f"{directory}: exists and is not a directory")
     name = project or project_name_for(directory)
@@ -197,16 +201,49 @@ def init_project(
             "3-32 characters, starting with a letter)"
         )
     files = project_files(example, name, presets)
-    existing = sorted(relative for relative in files if (directory / relative).exists())
-    if existing:
+    in_the_way = _in_the_way(directory, files)
+    if in_the_way:
         raise UserError(
-            f"{directory}: not initialised, these files exist and would be overwritten: "
-            + ", ".join(existing)
+            f"{directory}: not initialised, nothing was written; in the way: "
+            + "; ".join(in_the_way)
             + " (move them away or choose another directory)"
         )
-    written = []
-    for relative, text in files.items():
-        path = directory / relative
-        write_text_atomically(path, text)
-        written.append(path)
+    check_output_dir(directory, "project")
+    written: list[Path] = []
+    created: list[Path] = [p for p in (directory, *directory.parents) if not p.exists()]
+    try:
+        for relative, text in files.items():
+            path = directory / relative
+            created += [p for p in reversed(path.parents) if not p.exists()]
+            write_text_atomically(path, text)
+            written.append(path)
+    except BaseException:
+        # All or nothing: take back what this run wrote, newest first.
+        for path in reversed(written):
+            path.unlink(missing_ok=True)
+        for path in sorted(set(created), key=lambda p: len(p.parts), reverse=True):
+            with contextlib.suppress(OSError):
+                path.rmdir()
+        raise
     return InitResult(directory=directory, example=example, project=name, written=written)
+
+
+def _in_the_way(directory: Path, files: Mapping[str, str]) -> list[str]:
+    """What stops `files` being written under `directory`: files that exist, symlinks (dangling
+    ones too: writing through one would land elsewhere) and parents that are not directories."""
+    problems: dict[str, str] = {}
+    for relative in files:
+        parts = Path(relative).parts
+        for depth in range(1, len(parts)):
+            parent = directory.joinpath(*parts[:depth])
+            label = "/".join(parts[:depth])
+            if parent.is_symlink():
+                problems[label] = f"{label} is a symlink"
+            elif parent.exists() and not parent.is_dir():
+                problems[label] = f"{label} is a file, not a directory"
+        target = directory / relative
+        if target.is_symlink():
+            problems[relative] = f"{relative} is a symlink" + ("" if target.exists() else " (dangling)")
+        elif target.exists():
+            problems[relative] = f"{relative} exists"
+    return [problems[key] for key in sorted(problems)]

@@ -6,16 +6,15 @@ before anything is created.
 
 from __future__ import annotations
 
-import json
 import runpy
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import ValidationError
 
 from stackyard.errors import UserError
+from stackyard.input_files import SPEC, clip_message, load_json, load_yaml, validate_shape
 from stackyard.spec.base import format_loc
 
 if TYPE_CHECKING:
@@ -36,7 +35,7 @@ class SpecError(UserError):
         self.issues = issues
         count = len(issues)
         lines = [f"{source}: invalid spec, {count} error{'s' if count != 1 else ''}:"]
-        lines += [f"  {path}: {message}" for path, message in issues]
+        lines += [f"  {path}: {clip_message(message)}" for path, message in issues]
         super().__init__("\n".join(lines))
 
 
@@ -68,58 +67,56 @@ def validate(data: Any, source: str = "spec") -> StackSpec:
 
 
 def _read_document(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"{path}: spec file not found") from None
-    except OSError as error:
-        raise UserError(f"{path}: cannot read the spec: {error.strerror}") from None
-    if path.suffix == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as error:
-            raise UserError(
-                f"{path} (line {error.lineno}, column {error.colno}): malformed JSON: {error.msg}"
-            ) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise UserError(
-            f"{path}{where}: malformed YAML: {getattr(error, 'problem', None) or error}"
-        ) from None
+    return load_json(path, SPEC) if path.suffix == ".json" else load_yaml(path, SPEC)
 
 
 def _from_stack_config(document: Mapping[str, Any]) -> Any:
-    """The structured `stackyard:spec` value of a `Pulumi.<stack>.yaml` document."""
+    """The structured `stackyard:spec` value of a `Pulumi.<stack>.yaml` document (its shape checked)."""
     config = document.get("config") or {}
     return config.get(f"{CONFIG_NAMESPACE}:{CONFIG_KEY}")
 
 
-def load_spec_file(path: Path | str) -> StackSpec:
+def load_spec_file(path: Path | str, *, timeout: float | None = None) -> StackSpec:
     """Load a spec from `.yaml`/`.yml`/`.json` (a spec, or a Pulumi stack config with
-    `stackyard:spec`) or from a `.py` file that defines `spec`."""
+    `stackyard:spec`) or from a `.py` file that defines `spec`, run for at most `timeout` seconds."""
     path = Path(path)
     if path.suffix == ".py":
-        if not path.is_file():
-            raise UserError(f"{path}: spec file not found")
-        try:
-            namespace = runpy.run_path(str(path))
-        except Exception as error:  # the user's module: report it, not our traceback
-            raise UserError(f"{path}: the spec module failed: {type(error).__name__}: {error}") from None
-        if "spec" not in namespace:
-            raise UserError(f"{path}: the module defines no 'spec'")
-        return validate(namespace["spec"], str(path))
+        return validate(_run_spec_module(path, timeout), str(path))
     if path.suffix not in {".yaml", ".yml", ".json"}:
         raise UserError(f"{path}: unknown spec format '{path.suffix}' (use .yaml, .yml, .json or .py)")
     document = _read_document(path)
     if isinstance(document, Mapping) and "config" in document and "project" not in document:
+        from stackyard.pulumi_files import StackConfigFile
+
+        validate_shape(StackConfigFile, document, str(path), SPEC)
         spec = _from_stack_config(document)
         if spec is None:
             raise UserError(f"{path}: stack config has no '{CONFIG_NAMESPACE}:{CONFIG_KEY}' value")
         return validate(spec, f"{path} ({CONFIG_NAMESPACE}:{CONFIG_KEY})")
     return validate(document, str(path))
+
+
+def _run_spec_module(path: Path, timeout: float | None) -> Any:
+    """The `spec` a Python spec module defines. Whatever the module does (raise, exit, loop past
+    the time limit) becomes one message naming the file."""
+    from stackyard.deadline import time_limit
+
+    if not path.is_file():
+        raise UserError(f"{path}: spec file not found")
+    try:
+        with time_limit(timeout, lambda: f"{path}: the spec module"):
+            namespace = runpy.run_path(str(path))
+    except UserError:
+        raise
+    except SystemExit as error:
+        raise UserError(f"{path}: the spec module exited (code {error.code}) before it defined 'spec'") from None
+    except Exception as error:  # the user's module: report it, not our traceback
+        raise UserError(
+            f"{path}: the spec module failed: {type(error).__name__}: {clip_message(str(error))}"
+        ) from None
+    if "spec" not in namespace:
+        raise UserError(f"{path}: the module defines no 'spec'")
+    return namespace["spec"]
 
 
 def load_spec(source: StackSpec | Mapping[str, Any] | Path | str) -> StackSpec:

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from stackyard.errors import ExitCode, UserError
+from stackyard.input_files import quoted
 
 PARAM = ("stackyard_verify_param", "42")
 METRIC = ("stackyard_verify_metric", 0.625)
@@ -52,16 +55,57 @@ class Created:
     notes: list[str] = field(default_factory=list)
 
 
+_TRACKING_SERVER_ARN = re.compile(
+    r"arn:aws(?:-[a-z]+)*:sagemaker:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:mlflow-tracking-server/"
+    r"[a-zA-Z0-9](?:-?[a-zA-Z0-9]){0,255}"
+)
+"""A SageMaker managed MLflow tracking server ARN (the server name as SageMaker allows it)."""
+
+
 def check_uri(uri: str) -> str:
     """A tracking server URI, or a `UserError` (bad input, exit 2) saying what is wrong."""
     uri = uri.strip()
     scheme = uri.split(":", 1)[0].lower() if ":" in uri else ""
     if scheme not in SUPPORTED_SCHEMES:
         raise UserError(
-            f"'{uri}' is not a tracking server URI: expected http(s)://host[:port], a SageMaker MLflow "
+            f"{quoted(uri)} is not a tracking server URI: expected http(s)://host[:port], a SageMaker MLflow "
             "tracking server ARN, or databricks"
         )
+    if scheme == "arn":
+        if not _TRACKING_SERVER_ARN.fullmatch(uri):
+            raise UserError(
+                f"{quoted(uri)} is not a SageMaker MLflow tracking server ARN: expected "
+                "arn:aws:sagemaker:REGION:ACCOUNT:mlflow-tracking-server/NAME"
+            )
+    elif scheme in ("http", "https"):
+        _check_http_uri(uri)
     return uri
+
+
+def _check_http_uri(uri: str) -> None:
+    try:
+        parsed = urllib.parse.urlsplit(uri)
+    except ValueError as error:  # an unclosed IPv6 bracket, say
+        raise UserError(f"{quoted(uri)} is not a valid URI: {error}") from None
+    if not parsed.hostname:
+        raise UserError(f"{quoted(uri)} has no host: expected {parsed.scheme}://host[:port]")
+    try:
+        parsed.hostname.encode("idna")
+    except UnicodeError:
+        raise UserError(
+            f"{quoted(uri)} has an invalid host name: each dot-separated part must be 1 to 63 characters"
+        ) from None
+    try:
+        port = parsed.port
+    except ValueError:
+        raise UserError(
+            f"{quoted(uri)} has an invalid port {quoted(parsed.netloc.rpartition(':')[2])}: "
+            "expected a number from 1 to 65535"
+        ) from None
+    if port == 0:
+        raise UserError(f"{quoted(uri)} has an invalid port 0: expected a number from 1 to 65535")
+    if parsed.query or parsed.fragment:
+        raise UserError(f"{quoted(uri)}: a tracking server URI has no query or fragment")
 
 
 @contextlib.contextmanager

@@ -34,6 +34,7 @@ def test_mandatory_failures_exit_1_and_every_report_is_written(
     assert result.exit_code == 1, result.output
     assert "FAIL          no-public-buckets [mandatory] public" in result.output
     assert sorted(p.name for p in out.iterdir()) == [
+        ".stackyard-reports.json",
         "stackyard-check.html",
         "stackyard-check.json",
         "stackyard-check.junit.xml",
@@ -69,7 +70,7 @@ def test_real_pulumi_documents_with_a_users_pack(run_cli: Cli, real_dir: Path, d
     [
         (["--format", "pdf"], "unknown report format pdf"),
         (["--waivers", "{tmp}/waivers.yaml"], "waivers.yaml:2: waivers[0].resources: Field required"),
-        (["--config", "{tmp}/config.json"], "config.json: line 1: not valid JSON"),
+        (["--config", "{tmp}/config.json"], "config.json (line 1, column 2): malformed JSON: Expecting property name"),
         (["--pack", "{tmp}"], "not a Python policy pack"),
     ],
 )

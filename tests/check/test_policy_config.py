@@ -84,7 +84,7 @@ def test_values_are_validated_against_the_config_schema(tmp_path: Path) -> None:
         ('{"x": 3}', "x: must be an enforcement level or an object, not int"),
         ('{"x": {"enforcementLevel": "loud"}}', "x: 'loud' is not an enforcement level"),
         ("[1]", "must be a JSON object of policy names"),
-        ('{\n"x": }', "line 2: not valid JSON"),
+        ('{\n"x": }', r"\(line 2, column 6\): malformed JSON: Expecting value"),
         ('{"environments": ["prod"]}', "cannot be resolved offline"),
     ],
 )

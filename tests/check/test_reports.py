@@ -19,7 +19,8 @@ from stackyard.reports import FORMATS, evidence, junit, markdown, sarif, text, w
 def reports(scenario: CheckRun, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     out = tmp_path_factory.mktemp("reports")
     paths = write_reports(scenario, FORMATS, out)
-    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in paths)  # no temporary file left
+    # No temporary file left; the manifest says which files stackyard wrote.
+    assert sorted(p.name for p in out.iterdir()) == sorted([".stackyard-reports.json", *(p.name for p in paths)])
     return {name: path.read_text() for name, path in zip(FORMATS, paths, strict=True)}
 
 

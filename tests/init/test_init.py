@@ -89,9 +89,57 @@ def test_init_never_overwrites_and_writes_nothing_when_a_file_is_there(
     (target / "notes.txt").write_text("keep me\n")
     assert main(["init", str(target)]) == 2
     error = capsys.readouterr().err
-    assert "these files exist and would be overwritten: Pulumi.yaml" in error
+    assert "nothing was written; in the way: Pulumi.yaml exists (move them away" in error
     assert files_under(target) == ["Pulumi.yaml", "notes.txt"]
     assert (target / "Pulumi.yaml").read_text() == "name: mine\n"
+
+
+def test_a_file_where_a_directory_goes_stops_init_before_the_first_write(tmp_path: Path) -> None:
+    target = tmp_path / "proj"
+    target.mkdir()
+    (target / ".github").write_text("not a directory\n")
+    with pytest.raises(UserError) as caught:
+        init_project(target)
+    assert "in the way: .github is a file, not a directory" in caught.value.message
+    assert files_under(target) == [".github"]
+
+
+def test_symlinks_are_in_the_way_dangling_ones_too(tmp_path: Path) -> None:
+    target = tmp_path / "proj"
+    target.mkdir()
+    (target / "waivers.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    (tmp_path / "elsewhere").mkdir()
+    (target / ".github").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(UserError) as caught:
+        init_project(target)
+    assert caught.value.message == (
+        f"{target}: not initialised, nothing was written; in the way: .github is a symlink; "
+        "waivers.yaml is a symlink (dangling) (move them away or choose another directory)"
+    )
+    assert sorted(p.name for p in target.iterdir()) == [".github", "waivers.yaml"]
+    assert not (tmp_path / "nowhere.yaml").exists()
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_a_write_that_fails_half_way_takes_back_what_was_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stackyard.files
+
+    real = stackyard.files.write_text_atomically
+    calls = []
+
+    def fail_on_the_fourth(path: Path, text: str) -> Path:
+        calls.append(path)
+        if len(calls) == 4:
+            raise OSError(28, "No space left on device")
+        return real(path, text)
+
+    monkeypatch.setattr(stackyard.files, "write_text_atomically", fail_on_the_fourth)
+    with pytest.raises(OSError):
+        init_project(tmp_path / "new" / "proj")
+    assert len(calls) == 4
+    assert not (tmp_path / "new").exists()
 
 
 def test_init_into_a_file_is_refused(tmp_path: Path) -> None:

@@ -122,7 +122,7 @@ def test_plans_are_deterministic(tmp_path: Path) -> None:
         ({}, "{dir}: no Pulumi.yaml; is this a Pulumi project directory?"),
         (
             {"Pulumi.yaml": "name: [x"},
-            "{dir}/Pulumi.yaml (line 1, column 9): malformed YAML: expected ',' or ']', but got '<stream end>'",
+            "{dir}/Pulumi.yaml (line 2, column 1): malformed YAML: did not find expected ',' or ']'",
         ),
         (
             {"Pulumi.yaml": "name: p\nruntime: nodejs\n"},
@@ -139,7 +139,7 @@ def test_plans_are_deterministic(tmp_path: Path) -> None:
                 "__main__.py": "",
                 "Pulumi.dev.yaml": "config: [1, 2]\n",
             },
-            "{dir}/Pulumi.dev.yaml: 'config' must be a mapping of keys to values",
+            "{dir}/Pulumi.dev.yaml: invalid stack config, 1 error:\n  {dir}/Pulumi.dev.yaml:1: config: expected a mapping, got a list",
         ),
     ],
 )

@@ -150,7 +150,7 @@ def test_load_from_python_object() -> None:
         (
             "bad.yaml",
             "project: [unclosed",
-            "bad.yaml (line 1, column 19): malformed YAML: expected ',' or ']', but got '<stream end>'",
+            "bad.yaml (line 2, column 1): malformed YAML: did not find expected ',' or ']'",
         ),
         (
             "bad.json",

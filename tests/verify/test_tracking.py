@@ -149,3 +149,52 @@ def test_a_uri_that_is_not_a_server_is_bad_input(uri: str) -> None:
         f"✗ '{uri}' is not a tracking server URI: expected http(s)://host[:port], a SageMaker MLflow "
         "tracking server ARN, or databricks"
     )
+
+
+@pytest.mark.parametrize(
+    ("uri", "reason"),
+    [
+        ("http://", "'http://' has no host: expected http://host[:port]"),
+        ("https://:5000", "'https://:5000' has no host: expected https://host[:port]"),
+        (
+            "http://127.0.0.1:99999",
+            "'http://127.0.0.1:99999' has an invalid port '99999': expected a number from 1 to 65535",
+        ),
+        (
+            "http://host:port",
+            "'http://host:port' has an invalid port 'port': expected a number from 1 to 65535",
+        ),
+        ("http://[::1:5000", "'http://[::1:5000' is not a valid URI: Invalid IPv6 URL"),
+        (
+            "http://" + "a" * 64 + ":5000",
+            f"'http://{'a' * 64}:5000' has an invalid host name: each dot-separated part must be 1 to 63 characters",
+        ),
+        ("http://host:0", "'http://host:0' has an invalid port 0: expected a number from 1 to 65535"),
+        ("http://host:5000/?x=1", "'http://host:5000/?x=1': a tracking server URI has no query or fragment"),
+        (
+            "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/prod",
+            "'arn:aws:sagemaker:eu-west-1:123456789012:endpoint/prod' is not a SageMaker MLflow tracking "
+            "server ARN: expected arn:aws:sagemaker:REGION:ACCOUNT:mlflow-tracking-server/NAME",
+        ),
+        (
+            "arn:...",
+            "'arn:...' is not a SageMaker MLflow tracking server ARN: expected "
+            "arn:aws:sagemaker:REGION:ACCOUNT:mlflow-tracking-server/NAME",
+        ),
+    ],
+)
+def test_a_malformed_uri_or_port_is_bad_input_with_the_reason(uri: str, reason: str) -> None:
+    result = CliRunner().invoke(app, ["tracking", "--uri", uri])
+
+    assert result.exit_code == 2
+    assert result.output.strip() == f"✗ {reason}"
+
+
+def test_a_tracking_server_arn_is_accepted_as_written() -> None:
+    from stackyard.verify.tracking import check_uri
+
+    arn = "arn:aws:sagemaker:eu-west-1:123456789012:mlflow-tracking-server/ml-prod-mlflow"
+    assert check_uri(f"  {arn} ") == arn
+    assert check_uri("arn:aws-cn:sagemaker:cn-north-1:123456789012:mlflow-tracking-server/a").startswith(
+        "arn:aws-cn"
+    )
