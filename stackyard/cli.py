@@ -10,7 +10,7 @@ import sys
 import typer
 
 from stackyard import __version__
-from stackyard.commands import check, diff, docs, init, plan, rules, schema, validate, verify
+from stackyard.commands import audit, check, diff, docs, init, plan, rules, schema, validate, verify
 from stackyard.errors import ExitCode, UserError
 
 app = typer.Typer(
@@ -44,6 +44,7 @@ app.command("validate")(validate.command)
 app.command("schema")(schema.command)
 app.command("diff")(diff.command)
 app.command("check")(check.command)
+app.command("audit")(audit.command)
 app.command("rules")(rules.command)
 app.command("init")(init.command)
 app.command("docs")(docs.command)

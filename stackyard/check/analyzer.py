@@ -32,6 +32,9 @@ from stackyard.check.model import CheckInput, Resource
 from stackyard.errors import UserError
 
 START_TIMEOUT_S = 60.0
+DEPLOYED_KINDS = ("export", "audit")
+"""Inputs that describe deployed resources: packs see them as the engine does after an update
+(not a dry run)."""
 NO_ENGINE = "127.0.0.1:0"
 IN_FLIGHT = 8
 """`Analyze` requests kept in flight: the pack's server has a thread pool, and pipelining hides
@@ -58,7 +61,7 @@ class PackProcess:
                 # What the engine passes to a pack (constructEnv in analyzer_plugin.go).
                 "PULUMI_PROJECT": checked.project,
                 "PULUMI_STACK": checked.stack,
-                "PULUMI_DRY_RUN": "false" if checked.kind == "export" else "true",
+                "PULUMI_DRY_RUN": "false" if checked.kind in DEPLOYED_KINDS else "true",
                 "PULUMI_CONFIG": json.dumps(checked.config),
                 "PYTHONUNBUFFERED": "1",
             }
@@ -134,7 +137,7 @@ class PackProcess:
         request = analyzer_pb2.AnalyzerStackConfigureRequest(
             stack=checked.stack,
             project=checked.project,
-            dry_run=checked.kind != "export",
+            dry_run=checked.kind not in DEPLOYED_KINDS,
             config=checked.config,
         )
         try:

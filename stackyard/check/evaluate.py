@@ -89,6 +89,8 @@ class CheckOptions:
     waivers: Path | None = None
     strict: bool = False
     today: dt.date | None = None
+    resources: CheckInput | None = None
+    """Resources already read (`stackyard audit` reads them from the account); else `input_path` is read."""
 
 
 def run_check(
@@ -100,7 +102,7 @@ def run_check(
     # Everything the user wrote is read before a pack starts, so bad input fails fast.
     waivers = load_waivers(options.waivers)
     config = load_config_file(options.config)
-    read = read_input(options.input_path, options.stack)
+    read = options.resources or read_input(options.input_path, options.stack)
     packs: list[Pack] = []
     findings: list[Finding] = []
     with started_packs(options.packs, read) as running:

@@ -131,7 +131,9 @@ def test_every_request_is_valid_for_the_service_model(target: PipelineTarget | B
 
 
 def test_created_after_is_an_iso_timestamp_seven_days_back() -> None:
-    arguments = _evaluate(_task_states(_definition(TARGETS[0]))["CountRecentRuns"]["Arguments"], {"input": {}})
+    arguments = _evaluate(
+        _task_states(_definition(TARGETS[0]))["CountRecentRuns"]["Arguments"], {"input": {}}
+    )
     created_after = arguments["CreatedAfter"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", created_after)
     age = dt.datetime.now(dt.UTC) - parse_timestamp(created_after)
@@ -223,7 +225,12 @@ def test_drift_pattern_reads_members_of_the_processing_job_description() -> None
 @pytest.mark.parametrize(
     ("status", "exit_message", "schedule", "matches"),
     [
-        ("Completed", "CompletedWithViolations: Job completed successfully with 3 violations.", SCHEDULE, True),
+        (
+            "Completed",
+            "CompletedWithViolations: Job completed successfully with 3 violations.",
+            SCHEDULE,
+            True,
+        ),
         ("Completed", "Completed: Job completed successfully with no violations.", SCHEDULE, False),
         ("Failed", "CompletedWithViolations", SCHEDULE, False),
         ("Completed", "CompletedWithViolations", SCHEDULE.replace("churn", "other"), False),
@@ -248,7 +255,11 @@ def _alarm_event(name: str, state: str, composite: bool) -> dict[str, Any]:
         "aws.cloudwatch",
         {
             "alarmName": name,
-            "state": {"value": state, "reason": "threshold crossed", "timestamp": "2026-12-02T03:00:00.000+0000"},
+            "state": {
+                "value": state,
+                "reason": "threshold crossed",
+                "timestamp": "2026-12-02T03:00:00.000+0000",
+            },
             "previousState": {"value": "OK", "reason": "", "timestamp": "2026-12-02T02:00:00.000+0000"},
             "configuration": configuration,
         },
