@@ -104,13 +104,17 @@ def _policy(document: Any) -> str | None:
     return json.dumps(document, sort_keys=True)
 
 
-def _compact(value: Any) -> Any:
+def _compact(value: dict[str, Any]) -> dict[str, Any]:
     """Drop unset (None, empty) members, as a program that does not set them would."""
+    return dict(_compacted(value))
+
+
+def _compacted(value: Any) -> Any:
     if isinstance(value, dict):
-        kept = {k: _compact(v) for k, v in value.items()}
+        kept = {k: _compacted(v) for k, v in value.items()}
         return {k: v for k, v in kept.items() if v not in (None, {}, [])}
     if isinstance(value, list):
-        return [_compact(v) for v in value]
+        return [_compacted(v) for v in value]
     return value
 
 

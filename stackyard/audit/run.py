@@ -14,7 +14,6 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from stackyard.audit.drift import Drift, ExportedResource, drift, exported_resources, match
 from stackyard.audit.readers import READERS, LiveResource
@@ -22,6 +21,7 @@ from stackyard.aws_clients import AwsAccess, credentials_problem, describe_error
 from stackyard.check.evaluate import CheckOptions, CheckRun, run_check
 from stackyard.check.model import CheckInput, Provider, Resource
 from stackyard.errors import UserError
+from stackyard.stack_export import read_stack_export
 
 Progress = Callable[[str, int, int], None]
 """Called with (what is being read, readers done, readers in all)."""
@@ -72,19 +72,6 @@ def read_account(
     if progress:
         progress("", len(keys), len(keys))
     return live
-
-
-def read_state(path: Path) -> dict[str, Any]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise UserError(f"{path}: cannot read the state: {e.strerror}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise UserError(f"{path}: not a JSON document ({e})") from None
-    deployment = document.get("deployment") if isinstance(document, dict) else None
-    if not isinstance(deployment, dict) or not isinstance(deployment.get("resources"), list):
-        raise UserError(f"{path}: not a `pulumi stack export` document (no deployment.resources)")
-    return dict(document)
 
 
 def audit_input(
@@ -159,7 +146,7 @@ def run_audit(
     progress: Progress | None = None,
     check_progress: Callable[[int, int], Callable[[int], None]] | None = None,
 ) -> AuditRun:
-    state = read_state(options.state) if options.state else None  # bad input fails before any call
+    state = read_stack_export(options.state) if options.state else None  # bad input fails before any call
     account = _account(options.access)
     region = options.access.region_name
     live = read_account(options.access, options.readers, progress)

@@ -11,22 +11,11 @@ from typing import Annotated, Any
 
 import typer
 
+from stackyard.commands.aws_options import EndpointUrl, Profile, Region
 from stackyard.commands.check import FORMATS, _progress, default_pack
 from stackyard.errors import ExitCode, UserError
 
 DRIFT_REPORT = "stackyard-drift.json"
-
-Region = Annotated[
-    str | None,
-    typer.Option("--region", metavar="REGION", help="AWS region (default: the profile's or AWS_REGION)."),
-]
-Profile = Annotated[str | None, typer.Option("--profile", metavar="NAME", help="AWS profile to use.")]
-EndpointUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--endpoint-url", metavar="URL", help="Send every AWS call to this URL (a proxy, an emulator)."
-    ),
-]
 
 
 def command(
