@@ -71,7 +71,9 @@ def describe_error(error: BaseException) -> str:
     response = getattr(error, "response", None)
     if isinstance(response, dict) and "Error" in response:
         detail = response["Error"]
-        return f"{detail.get('Code', 'Error')}: {detail.get('Message', '')}".rstrip(": ")
+        # Some answers carry a whole HTML page: its first line says enough.
+        message = str(detail.get("Message") or "").strip().splitlines()[:1]
+        return f"{detail.get('Code', 'Error')}: {message[0][:300] if message else ''}".rstrip(": ")
     return str(error) or type(error).__name__
 
 
