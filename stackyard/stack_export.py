@@ -21,4 +21,13 @@ def read_stack_export(path: Path) -> dict[str, Any]:
     deployment = document.get("deployment") if isinstance(document, dict) else None
     if not isinstance(deployment, dict) or not isinstance(deployment.get("resources"), list):
         raise UserError(f"{path}: not a `pulumi stack export` document (no deployment.resources)")
+    for index, resource in enumerate(deployment["resources"]):
+        if not isinstance(resource, dict):
+            raise UserError(f"{path}: deployment.resources[{index}] is not an object")
+        for key in ("urn", "type"):
+            if not isinstance(resource.get(key), str):
+                raise UserError(f"{path}: deployment.resources[{index}].{key} is not a string")
+        for key in ("inputs", "outputs"):
+            if not isinstance(resource.get(key) or {}, dict):
+                raise UserError(f"{path}: deployment.resources[{index}].{key} is not an object")
     return dict(document)

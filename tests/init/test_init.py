@@ -102,7 +102,8 @@ def test_init_into_a_file_is_refused(tmp_path: Path) -> None:
 def test_unknown_example_lists_the_examples(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["init", str(tmp_path / "proj"), "--example", "nope"]) == 2
     assert (
-        "no example 'nope'; examples: compose-your-own, eu-regulated, gpu-training" in capsys.readouterr().err
+        "no example 'nope'; examples: compose-your-own, continuous-training, eu-regulated, gpu-training"
+        in capsys.readouterr().err
     )
     assert not (tmp_path / "proj").exists()
 
