@@ -67,6 +67,9 @@ def command(
     skip: Annotated[
         list[str] | None, typer.Option("--skip", metavar="KIND", help="Leave these kinds out (repeatable).")
     ] = None,
+    fail_on_drift: Annotated[
+        bool, typer.Option("--fail-on-drift", help="With --state, exit 1 when there is any drift.")
+    ] = False,
 ) -> None:
     """Audit a live AWS account with the same rules, IDs, config, waivers and reports as `check`.
 
@@ -85,9 +88,9 @@ def command(
     sagemaker-endpoints, feature-groups, model-package-groups, tracking-servers, eks, batch, logs,
     sns, iam, vpc.
 
-    Exit codes: 0 no mandatory failure and no drift; 1 a mandatory failure (with --strict, also an
-    indeterminate result), or drift with --state; 2 bad usage, unreadable input, no credentials or
-    an account that cannot be read.
+    Exit codes: 0 no mandatory failure (and, with --fail-on-drift, no drift); 1 a mandatory failure
+    (with --strict, also an indeterminate result), or drift with --fail-on-drift; 2 bad usage,
+    unreadable input, no credentials or region, or an account that cannot be read.
     """
     from stackyard.audit.run import AuditOptions, reader_keys, run_audit
     from stackyard.aws_clients import AwsAccess
@@ -119,7 +122,7 @@ def command(
             written.append(path)
     for path in written:
         typer.echo(f"wrote {path}")
-    failed = run.check.exit_code != ExitCode.OK or (run.drift is not None and run.drift.any)
+    failed = run.check.exit_code != ExitCode.OK or (fail_on_drift and run.drift is not None and run.drift.any)
     if failed:
         raise typer.Exit(int(ExitCode.POLICY_FAILURE))
 

@@ -8,7 +8,9 @@
   MLflow server's ARN, or a self-hosted server's URL), and every
   `aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer`'s ARN, each once: `verify_tracking`.
 
-The first failed step stops the run (`VerificationFailed`, exit 1), naming the resource.
+A self-hosted server's in-cluster address (`*.svc.cluster.local`) cannot be reached from where
+`pulumi up` runs: it is reported as skipped. The first failed step stops the run
+(`VerificationFailed`, exit 1), naming the resource; a state with nothing to verify passes.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from stackyard.aws_clients import AwsAccess
-from stackyard.errors import UserError
 from stackyard.verify.endpoint import OnPass, SampleRequest, verify_endpoint
 from stackyard.verify.feature_store import verify_feature_group
 from stackyard.verify.tracking import VerificationFailed
@@ -77,9 +78,14 @@ def verify_state(
     """Run every verification of `document`; return them. A failure names the resource's URN."""
     todo = verifications(document)
     if not todo:
-        raise UserError("the state has no endpoint, feature group or tracking server to verify")
+        on_pass("nothing to verify", "the state has no endpoint, feature group or tracking server")
     for item in todo:
         prefixed = _prefixed(on_pass, item)
+        if item.kind == "tracking" and in_cluster(item.target):
+            prefixed(
+                "reachable", "skipped: an in-cluster address; run `stackyard verify tracking` in the cluster"
+            )
+            continue
         try:
             if item.kind == "endpoint":
                 sample = samples.get(item.target, default_sample)
@@ -91,6 +97,14 @@ def verify_state(
         except VerificationFailed as failed:
             raise VerificationFailed(f"{item.kind} {item.target}: {failed.step}", failed.reason) from None
     return todo
+
+
+def in_cluster(uri: str) -> bool:
+    """Whether a tracking URI is a Kubernetes Service address, reachable only inside its cluster."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(uri).hostname or ""
+    return host.endswith(".cluster.local") or host.endswith(".svc")
 
 
 def _prefixed(on_pass: OnPass, item: Verification) -> OnPass:

@@ -260,3 +260,15 @@ def test_no_credentials_is_bad_usage(
     code = main(["audit", "--region", REGION, "--endpoint-url", aws, "--only", "s3"])
     assert code == 2
     assert "no AWS credentials" in capsys.readouterr().err
+
+
+def test_drift_fails_the_run_only_when_asked(aws: str, tmp_path: Path) -> None:
+    create_compliant(aws)
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps(_export([])))
+    args = ["audit", "--region", REGION, "--endpoint-url", aws, "--only", "s3", "--state", str(state)]
+    reported = CliRunner().invoke(app, args)
+    assert reported.exit_code == 0, reported.output
+    assert "drift: 5 unmanaged, 0 missing, 0 changed outside Pulumi" in reported.output
+    failed = CliRunner().invoke(app, [*args, "--fail-on-drift"])
+    assert failed.exit_code == 1

@@ -362,7 +362,6 @@ def test_state_fails_naming_the_missing_resource(aws: str, tmp_path: Path) -> No
     [
         ("not json", "not a JSON document"),
         ('{"version": 3}', "not a `pulumi stack export` document"),
-        (json.dumps(_export([])), "the state has no endpoint, feature group or tracking server to verify"),
     ],
 )
 def test_state_bad_input_exits_2(aws: str, tmp_path: Path, document: str, message: str) -> None:
@@ -371,3 +370,47 @@ def test_state_bad_input_exits_2(aws: str, tmp_path: Path, document: str, messag
     result = _verify(aws, str(state))
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_a_state_with_nothing_to_verify_passes(aws: str, tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    in_cluster = {
+        "urn": "urn:pulumi:dev::ml::stackyard:registry:KubernetesMlflow::tracking",
+        "type": "stackyard:registry:KubernetesMlflow",
+        "outputs": {"tracking_uri": "http://mlflow.mlflow.svc.cluster.local:5000"},
+    }
+    state.write_text(json.dumps(_export([])))
+    result = _verify(aws, str(state))
+    assert result.exit_code == 0, result.output
+    assert "✓ nothing to verify: the state has no endpoint, feature group or tracking server" in result.output
+    state.write_text(json.dumps(_export([in_cluster])))
+    result = _verify(aws, str(state))
+    assert result.exit_code == 0, result.output
+    assert (
+        "✓ tracking http://mlflow.mlflow.svc.cluster.local:5000: reachable: skipped: an in-cluster address"
+        in result.output
+    )
+
+
+def test_the_sample_request_comes_from_the_spec(aws: str) -> None:
+    """`--spec` gives each endpoint its sample_request, by the endpoint's physical name."""
+    sagemaker: Any = client(aws, "sagemaker")
+    sagemaker.create_model(
+        ModelName="recommender", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": "image"}
+    )
+    sagemaker.create_endpoint_config(
+        EndpointConfigName="recommender-config",
+        ProductionVariants=[
+            {
+                "VariantName": "main",
+                "ModelName": "recommender",
+                "InstanceType": "ml.m5.large",
+                "InitialInstanceCount": 1,
+            }
+        ],
+    )
+    sagemaker.create_endpoint(EndpointName="ctrain-dev-recommender", EndpointConfigName="recommender-config")
+    spec = Path(__file__).resolve().parents[2] / "examples" / "continuous-training" / "Pulumi.dev.yaml"
+    result = _verify(aws, "endpoint", "--name", "ctrain-dev-recommender", "--spec", str(spec))
+    assert result.exit_code == 0, result.output
+    assert "✓ one invocation answers: HTTP 200" in result.output
