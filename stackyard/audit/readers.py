@@ -125,6 +125,9 @@ def read_s3(access: AwsAccess) -> Iterator[LiveResource]:
     s3 = access.client("s3")
     for bucket in _pages(s3, "list_buckets", "Buckets"):
         name = bucket["Name"]
+        # ListBuckets lists every region's buckets; each belongs to the audit of its own region.
+        if _bucket_region(s3, bucket) != access.region_name:
+            continue
         tags = _optional(s3.get_bucket_tagging, Bucket=name)
         yield LiveResource(
             BUCKET, name, name, _compact({"bucket": name, "tags": _tags((tags or {}).get("TagSet"))})
@@ -179,6 +182,15 @@ def read_s3(access: AwsAccess) -> Iterator[LiveResource]:
                 name,
                 {"bucket": name, "rules": [_lifecycle_rule(r) for r in lifecycle["Rules"]]},
             )
+
+
+def _bucket_region(s3: Any, bucket: dict[str, Any]) -> str:
+    region = bucket.get("BucketRegion")
+    if not region:
+        # An empty LocationConstraint is us-east-1, and "EU" the old name of eu-west-1.
+        location = s3.get_bucket_location(Bucket=bucket["Name"]).get("LocationConstraint")
+        region = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(location, location)
+    return str(region)
 
 
 def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:

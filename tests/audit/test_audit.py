@@ -29,6 +29,7 @@ from tests.audit.account import (
     create_compliant,
     create_insecure,
 )
+from tests.audit.shapes import unknown_inputs
 from tests.moto_server import REGION, client
 
 MOTO_LACKS = ("feature-groups", "model-package-groups", "tracking-servers")
@@ -84,7 +85,9 @@ def test_audit_reports_the_ids_check_reports_on_a_plan_of_the_same_resources(
     aws: str, tmp_path: Path
 ) -> None:
     create_insecure(aws)
-    audited = _failures(_audit(aws).check, INSECURE)
+    run = _audit(aws)
+    assert unknown_inputs(run.live) == {}  # every mapped input is one pulumi-aws has
+    audited = _failures(run.check, INSECURE)
     planned = _failures(_plan_and_check(tmp_path, INSECURE_PROGRAM), INSECURE)
     assert audited == planned
     # What the insecure set is, so the comparison cannot pass on two empty sets.
@@ -102,7 +105,24 @@ def test_audit_reports_the_ids_check_reports_on_a_plan_of_the_same_resources(
 
 def test_the_compliant_set_passes(aws: str) -> None:
     create_compliant(aws)
+    # Another region's bucket is that region's audit, not this one's.
+    import boto3
+
+    other: Any = boto3.client("s3", region_name="us-west-2", endpoint_url=aws)
+    other.create_bucket(Bucket="elsewhere", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
     run = _audit(aws)
+    assert unknown_inputs(run.live) == {}
+    assert {r.type for r in run.live} >= {
+        "aws:s3/bucket:Bucket",
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "aws:s3/bucketVersioning:BucketVersioning",
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "aws:kms/key:Key",
+        "aws:sagemaker/model:Model",
+        "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
+    }
+    assert "elsewhere" not in {f.urn.rsplit("::", 1)[-1] for f in run.check.findings}
     compliant = {COMPLIANT_BUCKET, COMPLIANT_MODEL, COMPLIANT_CONFIG}
     # moto's CreateModel drops EnableNetworkIsolation (its DescribeModel always answers false), so
     # the model fails SY-NET-002 here; test_readers_stubbed shows an isolated model maps to true.
@@ -272,3 +292,74 @@ def test_drift_fails_the_run_only_when_asked(aws: str, tmp_path: Path) -> None:
     assert "drift: 5 unmanaged, 0 missing, 0 changed outside Pulumi" in reported.output
     failed = CliRunner().invoke(app, [*args, "--fail-on-drift"])
     assert failed.exit_code == 1
+
+
+def test_every_reader_moto_serves_maps_to_pulumi_aws_inputs(aws: str) -> None:
+    """EKS, log groups, SNS, IAM and VPCs, created in moto, read back as pulumi-aws inputs, and the
+    rules read them: a role's inline policy allowing every action fails SY-IAM-004."""
+    iam: Any = client(aws, "iam")
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "eks.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ],
+        }
+    )
+    role = iam.create_role(RoleName="cluster", AssumeRolePolicyDocument=trust)["Role"]
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    managed = iam.create_policy(PolicyName="admin", PolicyDocument=json.dumps(document))["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName="cluster", PolicyArn=managed)
+    iam.put_role_policy(RoleName="cluster", PolicyName="everything", PolicyDocument=json.dumps(document))
+    ec2: Any = client(aws, "ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    s3: Any = client(aws, "s3")
+    s3.create_bucket(Bucket="flow-logs", CreateBucketConfiguration={"LocationConstraint": REGION})
+    ec2.create_flow_logs(
+        ResourceIds=[vpc],
+        ResourceType="VPC",
+        TrafficType="ALL",
+        LogDestinationType="s3",
+        LogDestination="arn:aws:s3:::flow-logs",
+    )
+    eks: Any = client(aws, "eks")
+    eks.create_cluster(name="research", roleArn=role["Arn"], resourcesVpcConfig={"subnetIds": [subnet]})
+    eks.create_nodegroup(
+        clusterName="research",
+        nodegroupName="a10g",
+        nodeRole=role["Arn"],
+        subnets=[subnet],
+        instanceTypes=["g5.2xlarge"],
+        scalingConfig={"minSize": 0, "maxSize": 4, "desiredSize": 0},
+    )
+    logs: Any = client(aws, "logs")
+    logs.create_log_group(logGroupName="/stackyard/audit")
+    sns: Any = client(aws, "sns")
+    sns.create_topic(Name="alarms")
+    run = run_audit(
+        AuditOptions(
+            access=AwsAccess(region=REGION, endpoint_url=aws),
+            packs=[default_pack()],
+            readers=("eks", "logs", "sns", "iam", "vpc"),
+        )
+    )
+    assert unknown_inputs(run.live) == {}
+    by_type = {(r.type, r.id): r.inputs for r in run.live}
+    assert by_type[("aws:eks/nodeGroup:NodeGroup", "research:a10g")]["scalingConfig"] == {
+        "minSize": 0,
+        "maxSize": 4,
+        "desiredSize": 0,
+    }
+    assert by_type[("aws:iam/rolePolicyAttachment:RolePolicyAttachment", f"cluster/{managed}")] == {
+        "role": "cluster",
+        "policyArn": managed,
+    }
+    assert json.loads(by_type[("aws:iam/rolePolicy:RolePolicy", "cluster:everything")]["policy"]) == document
+    assert by_type[("aws:cloudwatch/logGroup:LogGroup", "/stackyard/audit")] == {"name": "/stackyard/audit"}
+    flow_logs = [i for (t, _), i in by_type.items() if t == "aws:ec2/flowLog:FlowLog"]
+    assert flow_logs and flow_logs[0]["vpcId"] == vpc
+    failed = {(f.rule.name, f.urn.rsplit("::", 1)[-1]) for f in run.check.findings if f.result is Result.FAIL}
+    assert ("SY-IAM-004", "cluster-everything") in failed
+    assert ("SY-ENC-012", "stackyard-audit") in failed  # the log group has no KMS key
+    assert ("SY-ENC-011", "alarms") in failed  # nor the topic

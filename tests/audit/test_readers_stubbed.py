@@ -27,6 +27,7 @@ from stackyard.audit.readers import (
     read_tracking_servers,
 )
 from stackyard.aws_clients import AwsAccess
+from tests.audit.shapes import unknown_inputs
 
 REGION = "eu-west-1"
 ARN = "arn:aws:sagemaker:eu-west-1:123456789012"
@@ -90,7 +91,9 @@ def test_feature_groups(stubbed: tuple[AwsAccess, Stubber]) -> None:
         {"FeatureGroupName": "customers"},
     )
     _tags(stub, arn)
-    assert list(read_feature_groups(access)) == [
+    found = list(read_feature_groups(access))
+    assert unknown_inputs(found) == {}
+    assert found == [
         LiveResource(
             FEATURE_GROUP,
             "customers",
@@ -156,6 +159,7 @@ def test_model_package_groups_and_their_policies(stubbed: tuple[AwsAccess, Stubb
         expected_params={"ModelPackageGroupName": "fraud"},
     )
     found = list(read_model_package_groups(access))
+    assert unknown_inputs(found) == {}
     assert [(r.type, r.id) for r in found] == [
         (MODEL_PACKAGE_GROUP, "churn"),
         (MODEL_PACKAGE_GROUP_POLICY, "churn"),
@@ -192,6 +196,7 @@ def test_tracking_servers(stubbed: tuple[AwsAccess, Stubber]) -> None:
     )
     _tags(stub, arn)
     (server,) = read_tracking_servers(access)
+    assert unknown_inputs([server]) == {}
     assert server == LiveResource(
         TRACKING_SERVER,
         "ml-prod-mlflow",
