@@ -235,3 +235,54 @@ def test_an_isolated_model_maps_to_network_isolation_on(stubbed: tuple[AwsAccess
     assert model.type == MODEL
     assert model.inputs["enableNetworkIsolation"] is True
     assert model.inputs["vpcConfig"] == {"securityGroupIds": ["sg-1"], "subnets": ["subnet-1"]}
+
+
+def test_batch_compute_environments() -> None:
+    """Batch's (camelCase) compute environments, stubbed: moto's server would start EC2 instances
+    for a managed environment."""
+    from stackyard.audit.readers import COMPUTE_ENVIRONMENT, read_batch
+
+    session = boto3.Session(region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y")
+    batch = session.client("batch")
+    access = AwsAccess(region=REGION)
+    access._clients["batch"] = batch
+    with Stubber(batch) as stub:
+        stub.add_response(
+            "describe_compute_environments",
+            {
+                "computeEnvironments": [
+                    {
+                        "computeEnvironmentName": "ml-prod-training-jobs-compute",
+                        "computeEnvironmentArn": "arn:aws:batch:eu-west-1:123456789012:compute-environment/x",
+                        "type": "MANAGED",
+                        "state": "ENABLED",
+                        "serviceRole": "arn:aws:iam::123456789012:role/batch",
+                        "computeResources": {
+                            "type": "SPOT",
+                            "minvCpus": 0,
+                            "maxvCpus": 256,
+                            "instanceTypes": ["g5", "g6"],
+                            "subnets": ["subnet-1"],
+                            "securityGroupIds": ["sg-1"],
+                            "instanceRole": "arn:aws:iam::123456789012:instance-profile/batch",
+                            "allocationStrategy": "SPOT_PRICE_CAPACITY_OPTIMIZED",
+                        },
+                        "tags": {"owner": "ml-team"},
+                    }
+                ]
+            },
+            {},
+        )
+        (environment,) = read_batch(access)
+    assert unknown_inputs([environment]) == {}
+    assert environment.type == COMPUTE_ENVIRONMENT
+    assert environment.inputs["computeResources"] == {
+        "type": "SPOT",
+        "instanceTypes": ["g5", "g6"],
+        "minVcpus": 0,
+        "maxVcpus": 256,
+        "subnets": ["subnet-1"],
+        "securityGroupIds": ["sg-1"],
+        "instanceRole": "arn:aws:iam::123456789012:instance-profile/batch",
+        "allocationStrategy": "SPOT_PRICE_CAPACITY_OPTIMIZED",
+    }
