@@ -48,7 +48,7 @@ class AwsAccess:
             from botocore.config import Config
 
             config = Config(
-                retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+                retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
                 connect_timeout=10,
                 read_timeout=60,
             )

@@ -286,3 +286,45 @@ def test_batch_compute_environments() -> None:
         "instanceRole": "arn:aws:iam::123456789012:instance-profile/batch",
         "allocationStrategy": "SPOT_PRICE_CAPACITY_OPTIMIZED",
     }
+
+
+def test_clients_retry_in_standard_mode_and_readers_follow_every_page() -> None:
+    access = AwsAccess(region=REGION)
+    session = boto3.Session(region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y")
+    access._session = session
+    s3 = access.client("s3")
+    assert s3.meta.config.retries == {"mode": "standard", "total_max_attempts": 10}
+    from stackyard.audit.readers import read_s3
+
+    with Stubber(s3) as stub:
+        pages = [
+            ({"Buckets": [{"Name": "first", "BucketRegion": REGION}], "ContinuationToken": "page-2"}, {}),
+            ({"Buckets": [{"Name": "second", "BucketRegion": REGION}]}, {"ContinuationToken": "page-2"}),
+        ]
+        # The reader reads each bucket of a page before it asks for the next page.
+        for (page, params), name in zip(pages, ("first", "second"), strict=True):
+            stub.add_response("list_buckets", page, params)
+            stub.add_client_error("get_bucket_tagging", "NoSuchTagSet", expected_params={"Bucket": name})
+            stub.add_client_error(
+                "get_bucket_encryption",
+                "ServerSideEncryptionConfigurationNotFoundError",
+                expected_params={"Bucket": name},
+            )
+            stub.add_response("get_bucket_versioning", {}, {"Bucket": name})
+            stub.add_client_error(
+                "get_public_access_block",
+                "NoSuchPublicAccessBlockConfiguration",
+                expected_params={"Bucket": name},
+            )
+            stub.add_client_error("get_bucket_policy", "NoSuchBucketPolicy", expected_params={"Bucket": name})
+            stub.add_client_error(
+                "get_bucket_lifecycle_configuration",
+                "NoSuchLifecycleConfiguration",
+                expected_params={"Bucket": name},
+            )
+        found = list(read_s3(access))
+        stub.assert_no_pending_responses()
+    assert [(r.type, r.id) for r in found] == [
+        ("aws:s3/bucket:Bucket", "first"),
+        ("aws:s3/bucket:Bucket", "second"),
+    ]
