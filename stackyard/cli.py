@@ -12,7 +12,7 @@ from typing import Any
 import typer
 
 from stackyard import __version__
-from stackyard.commands import check, diff, docs, init, plan, rules, schema, validate, verify
+from stackyard.commands import audit, check, diff, docs, init, plan, rules, schema, validate, verify
 from stackyard.errors import ExitCode, UserError
 
 INTERRUPTED = 128 + 2
@@ -49,6 +49,7 @@ app.command("validate")(validate.command)
 app.command("schema")(schema.command)
 app.command("diff")(diff.command)
 app.command("check")(check.command)
+app.command("audit")(audit.command)
 app.command("rules")(rules.command)
 app.command("init")(init.command)
 app.command("docs")(docs.command)

@@ -229,7 +229,7 @@ class Document:
     """What a reader found in a document."""
 
     kind: str
-    """`plan`, `preview` or `export`."""
+    """`plan`, `preview`, `export`, or `audit` (read from a live account by `stackyard audit`)."""
     source: str
     """The path given on the command line (or the project directory)."""
     sha256: str

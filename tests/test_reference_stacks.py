@@ -165,9 +165,50 @@ def test_a_weakened_prod_fails_strict_on_exactly_the_weakened_rules(tmp_path: Pa
     spec = _spec("prod")
     for weaken in WEAKENED.values():
         weaken(spec)
-    # Data capture feeds Model Monitor: without it the monitoring section must not ask for it.
+    # Data capture feeds Model Monitor: without it the monitoring section must not ask for it, nor
+    # retraining wait for its drift reports (the health alarm still triggers it).
     spec["monitoring"].pop("data_quality")
+    spec["monitoring"]["retraining"][0]["triggers"].pop("drift")
     (project / "stacks").mkdir()
     (project / "stacks" / "prod.yaml").write_text(yaml.safe_dump(spec))
     run = _check(plan_project(project, "prod"), tmp_path, "weakened")
     assert _failed_rules(run) == set(WEAKENED)
+
+
+@pytest.mark.parametrize(("stack", "max_runs"), [("staging", 3), ("prod", 2)])
+def test_the_main_model_retrains_on_drift_or_its_health_alarm_within_a_budget(
+    plans: dict[str, dict[str, Any]], stack: str, max_runs: int
+) -> None:
+    """Continuous training: two EventBridge rules (Model Monitor violations of the churn schedule,
+    the churn composite alarm entering ALARM) whose only target is the budget state machine, which
+    starts the churn training pipeline."""
+    by_name = {r["urn"].rsplit("::", 1)[-1]: r for r in _resources(plans[stack])}
+    prefix = f"mlplatform-{stack}-monitoring-retrain-churn"
+    machine = by_name[f"{prefix}-budget"]
+    assert machine["type"] == "aws:sfn/stateMachine:StateMachine"
+    alarms = by_name[f"{prefix}-alarms"]
+    assert json.loads(alarms["inputs"]["eventPattern"]) == {
+        "source": ["aws.cloudwatch"],
+        "detail-type": ["CloudWatch Alarm State Change"],
+        "detail": {"alarmName": [f"mlplatform-{stack}-churn-health"], "state": {"value": ["ALARM"]}},
+    }
+    drift = by_name[f"{prefix}-drift"]
+    schedule = by_name[f"mlplatform-{stack}-monitoring-churn-data-quality-schedule"]
+    assert drift["propertyDependencies"]["eventPattern"] == [schedule["urn"]]
+    for trigger in ("alarms", "drift"):
+        target = by_name[f"{prefix}-{trigger}-target"]
+        assert target["propertyDependencies"]["arn"] == [machine["urn"]]
+    # The definition (known only once the topic exists) is the budget check of the pipeline.
+    from stackyard.components.monitoring.retraining_documents import PipelineTarget, state_machine_definition
+
+    definition = json.loads(
+        state_machine_definition(
+            "churn", PipelineTarget(f"mlplatform-{stack}-churn-training"), max_runs, 7, "arn:topic"
+        )
+    )
+    assert definition["States"]["WithinBudget"]["Choices"][0]["Condition"] == (
+        f"{{% $states.input.recentRuns < {max_runs} %}}"
+    )
+    spec = _spec(stack)["monitoring"]["retraining"][0]
+    assert spec["target"] == {"sagemaker_pipeline": f"mlplatform-{stack}-churn-training"}
+    assert spec["budget"] == {"max_runs": max_runs, "period_days": 7}

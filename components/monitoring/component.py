@@ -21,7 +21,7 @@ from stackyard.components.iam import policy_document
 from stackyard.components.monitoring import alarms as alarm_defs
 from stackyard.components.monitoring.dashboard import ClusterPanel, EndpointPanel, dashboard_body
 from stackyard.components.monitoring.data_quality import DataQualityMonitor
-from stackyard.components.monitoring.retraining_path import RetrainingPath
+from stackyard.components.monitoring.retraining_resources import RetrainingPath
 from stackyard.components.monitoring.spec import MonitoringSpec
 from stackyard.components.refs import ServedEndpoint, TrainingCluster, endpoint_alarm_name
 

@@ -327,6 +327,15 @@ class KServeSpec(SpecModel):
         return self
 
 
+class SampleRequestSpec(SpecModel):
+    """A request the model answers, which `stackyard verify` sends to the endpoint after a deploy."""
+
+    body: str = Field(min_length=1, description="The request body, e.g. one CSV row of features.")
+    content_type: str = Field(
+        default="text/csv", min_length=1, description="Its content type, e.g. text/csv or application/json."
+    )
+
+
 class EndpointSpec(SpecModel):
     """One model endpoint."""
 
@@ -367,6 +376,11 @@ class EndpointSpec(SpecModel):
     )
     rollout: RolloutSpec = Field(default_factory=RolloutSpec, description="How changes reach traffic.")
     kserve: KServeSpec | None = Field(default=None, description="KServe settings (backend 'kserve').")
+    sample_request: SampleRequestSpec | None = Field(
+        default=None,
+        description="A request `stackyard verify endpoint` sends after a deploy (sagemaker); without one, "
+        "verification needs --payload.",
+    )
 
     @model_validator(mode="after")
     def _backend_fields(self) -> EndpointSpec:

@@ -33,6 +33,9 @@ from stackyard.errors import UserError
 
 PACK_HOST = str(Path(__file__).with_name("pack_host.py"))
 START_TIMEOUT_S = 60.0
+DEPLOYED_KINDS = ("export", "audit")
+"""Inputs that describe deployed resources: packs see them as the engine does after an update
+(not a dry run)."""
 NO_ENGINE = "127.0.0.1:0"
 IN_FLIGHT = 8
 """`Analyze` requests kept in flight: the pack's server has a thread pool, and pipelining hides
@@ -61,7 +64,7 @@ class PackProcess:
                 # What the engine passes to a pack (constructEnv in analyzer_plugin.go).
                 "PULUMI_PROJECT": checked.project,
                 "PULUMI_STACK": checked.stack,
-                "PULUMI_DRY_RUN": "false" if checked.kind == "export" else "true",
+                "PULUMI_DRY_RUN": "false" if checked.kind in DEPLOYED_KINDS else "true",
                 "PULUMI_CONFIG": json.dumps(checked.config),
                 "PYTHONUNBUFFERED": "1",
             }
@@ -176,7 +179,7 @@ class PackProcess:
         request = analyzer_pb2.AnalyzerStackConfigureRequest(
             stack=checked.stack,
             project=checked.project,
-            dry_run=checked.kind != "export",
+            dry_run=checked.kind not in DEPLOYED_KINDS,
             config=checked.config,
         )
         try:

@@ -105,6 +105,8 @@ class CheckOptions:
     """Answers to the account lookups of a project directory's program (`stackyard plan --invokes`)."""
     timeout_s: float | None = None
     """Seconds the packs have, in all, to answer (None: no limit)."""
+    resources: CheckInput | None = None
+    """Resources already read (`stackyard audit` reads them from the account); else `input_path` is read."""
 
 
 def run_check(
@@ -116,7 +118,7 @@ def run_check(
     # Everything the user wrote is read before a pack starts, so bad input fails fast.
     waivers = load_waivers(options.waivers)
     config = load_config_file(options.config)
-    read = with_provider_defaults(read_input(options.input_path, options.stack, options.invokes))
+    read = with_provider_defaults(options.resources or read_input(options.input_path, options.stack, options.invokes))
     packs: list[Pack] = []
     findings: list[Finding] = []
     with started_packs(options.packs, read, options.timeout_s) as running:

@@ -18,7 +18,7 @@ def command(
             "--example",
             "-e",
             metavar="NAME",
-            help="The example to start from: quickstart, eu-regulated, gpu-training, "
+            help="The example to start from: quickstart, eu-regulated, gpu-training, continuous-training, "
             "multi-model-serving or compose-your-own.",
         ),
     ] = "quickstart",

@@ -17,7 +17,7 @@ from stackyard.components.monitoring.alarms import (
 )
 from stackyard.components.monitoring.dashboard import ClusterPanel, EndpointPanel, dashboard_body
 from stackyard.components.monitoring.model_monitor import analyzer_image, monitor_role_policy, split_s3_uri
-from stackyard.components.monitoring.retraining import (
+from stackyard.components.monitoring.retraining_documents import (
     BatchTarget,
     PipelineTarget,
     alarm_event_pattern,
@@ -240,7 +240,8 @@ def test_batch_budget_counts_only_this_paths_jobs() -> None:
     ]
     assert (
         count["Output"]["recentRuns"]
-        == "{% $count($states.result.JobSummaryList[JobName = 'demo-dev-retrain-x']) %}"
+        == "{% $count($append($states.result.JobSummaryList, $states.result.jobSummaryList)"
+        "[JobName = 'demo-dev-retrain-x' or jobName = 'demo-dev-retrain-x']) %}"
     )
     assert states["StartRetraining"]["Arguments"] == {
         "JobName": "demo-dev-retrain-x",

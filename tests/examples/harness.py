@@ -16,7 +16,14 @@ from stackyard.policies.presets import preset_path
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES_DIR = REPO / "examples"
-EXAMPLES = ("quickstart", "eu-regulated", "gpu-training", "multi-model-serving", "compose-your-own")
+EXAMPLES = (
+    "quickstart",
+    "eu-regulated",
+    "gpu-training",
+    "continuous-training",
+    "multi-model-serving",
+    "compose-your-own",
+)
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 UPDATE_ENV = "STACKYARD_UPDATE_SNAPSHOTS"
 UPDATE_COMMAND = f"{UPDATE_ENV}=1 pytest tests/examples"

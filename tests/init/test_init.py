@@ -151,7 +151,8 @@ def test_init_into_a_file_is_refused(tmp_path: Path) -> None:
 def test_unknown_example_lists_the_examples(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["init", str(tmp_path / "proj"), "--example", "nope"]) == 2
     assert (
-        "no example 'nope'; examples: compose-your-own, eu-regulated, gpu-training" in capsys.readouterr().err
+        "no example 'nope'; examples: compose-your-own, continuous-training, eu-regulated, gpu-training"
+        in capsys.readouterr().err
     )
     assert not (tmp_path / "proj").exists()
 
@@ -286,6 +287,12 @@ def test_deploy_workflow_goes_dev_staging_prod_behind_environments(
         artifact = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@"))
         assert artifact["with"]["name"] == f"stackyard-evidence-{stack}"
         assert any("--format json" in s.get("run", "") and "state.json" in s["run"] for s in steps)
+        runs = [s.get("run", "") for s in steps]
+        verify = next(i for i, run in enumerate(runs) if run.startswith("stackyard verify state.json"))
+        audit = next(i for i, run in enumerate(runs) if "stackyard audit --region" in run)
+        assert up < verify < audit
+        assert f"--spec Pulumi.{stack}.yaml" in runs[verify]
+        assert "--state state.json" in runs[audit]
 
 
 def test_workflows_use_the_example_region(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """`RetrainingPath`: the EventBridge rules of one path's triggers, and the Step Functions state
-machine they start, which checks the budget before it starts the target (see `retraining`)."""
+machine they start, which checks the budget before it starts the target (see `retraining_documents`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pulumi_aws as aws
 
 from stackyard.components.context import StackContext
 from stackyard.components.iam import service_trust_policy
-from stackyard.components.monitoring.retraining import (
+from stackyard.components.monitoring.retraining_documents import (
     BatchTarget,
     PipelineTarget,
     alarm_event_pattern,

@@ -71,6 +71,8 @@ def _count_state(target: PipelineTarget | BatchTarget, max_runs: int, period_day
             "Resource": "arn:aws:states:::aws-sdk:sagemaker:listPipelineExecutions",
             "Arguments": {
                 "PipelineName": target.pipeline_name,
+                # A timestamp member takes an ISO 8601 string in Step Functions' SDK integrations;
+                # $fromMillis writes one in UTC with milliseconds (2026-12-02T03:00:00.000Z).
                 "CreatedAfter": f"{{% $fromMillis({_window_start_millis(period_days)}) %}}",
                 "SortBy": "CreationTime",
                 "SortOrder": "Descending",
@@ -88,6 +90,8 @@ def _count_state(target: PipelineTarget | BatchTarget, max_runs: int, period_day
         "Arguments": {
             "JobQueue": target.job_queue_arn,
             # Batch accepts one filter at a time; the job name is matched below.
+            # AFTER_CREATED_AT takes milliseconds since the epoch, as a string; with a filter,
+            # Batch lists jobs of every status.
             "Filters": [
                 {
                     "Name": "AFTER_CREATED_AT",
@@ -97,7 +101,11 @@ def _count_state(target: PipelineTarget | BatchTarget, max_runs: int, period_day
             "MaxResults": BATCH_LIST_PAGE,
         },
         "Output": {
-            "recentRuns": f"{{% $count($states.result.JobSummaryList[JobName = '{target.job_name}']) %}}",
+            # Step Functions' SDK integrations return members PascalCase (JobSummaryList, JobName),
+            # whatever the service's own casing; the camelCase spelling Batch itself uses is read
+            # too, so a result in either form is counted and neither can pass the check unread.
+            "recentRuns": "{% $count($append($states.result.JobSummaryList, $states.result.jobSummaryList)"
+            f"[JobName = '{target.job_name}' or jobName = '{target.job_name}']) %}}",
             "trigger": "{% $states.input %}",
         },
     }
@@ -110,6 +118,10 @@ def _start_state(target: PipelineTarget | BatchTarget, path: str) -> dict[str, A
             "Resource": "arn:aws:states:::aws-sdk:sagemaker:startPipelineExecution",
             "Arguments": {
                 "PipelineName": target.pipeline_name,
+                # Required by the service model (an SDK fills it in; Step Functions passes what it
+                # is given). The execution's ARN, at most 128 characters of it: a start repeated
+                # within one execution is the same start.
+                "ClientRequestToken": "{% $substring($states.context.Execution.Id, -128) %}",
                 "PipelineExecutionDescription": f"{{% 'stackyard retraining {path}: ' & "
                 "$states.input.trigger.`detail-type` %}",
             },
@@ -124,7 +136,8 @@ def _start_state(target: PipelineTarget | BatchTarget, path: str) -> dict[str, A
             "JobQueue": target.job_queue_arn,
             "JobDefinition": target.job_definition_arn,
         },
-        "Output": "{% $merge([$states.input, {'run': $states.result.JobArn}]) %}",
+        "Output": "{% $merge([$states.input, {'run': $exists($states.result.JobArn) ? $states.result.JobArn "
+        ": $states.result.jobArn}]) %}",
     }
 
 
