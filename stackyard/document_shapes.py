@@ -61,7 +61,8 @@ class PreviewDocument(_Open):
 
 
 class _Deployment(_Open):
-    resources: list[ResourceState]
+    # A stack that was never deployed exports a deployment without resources.
+    resources: list[ResourceState] = []
 
 
 class ExportDocument(_Open):

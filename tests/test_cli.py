@@ -161,7 +161,7 @@ def test_diff_of_identical_plans(capsys: pytest.CaptureFixture[str], tmp_path: P
             "document",
         ),
         ('{"steps": [{"op": "create"}]}', "{path}: steps[0] has no 'urn'"),
-        (b"\xff\xfe", "{path}: not UTF-8 text (byte 0)"),
+        (b"\xff\xfe", "{path}: not UTF-8 text: byte 0xff at offset 0 (line 1): invalid start byte"),
     ],
 )
 def test_diff_of_unreadable_plans_is_bad_input(
