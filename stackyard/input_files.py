@@ -57,7 +57,9 @@ WAIVERS = Kind("waivers file", 1 * MiB)
 POLICY_CONFIG = Kind("policy config", 1 * MiB)
 PULUMI_DOCUMENT = Kind("Pulumi document", 256 * MiB)
 """A plan, a `pulumi preview --json` or a `pulumi stack export` document."""
-KINDS = (SPEC, PROJECT_FILE, STACK_CONFIG, WAIVERS, POLICY_CONFIG, PULUMI_DOCUMENT)
+INVOKES = Kind("invokes file", 1 * MiB)
+"""Answers to a program's account lookups (`stackyard plan --invokes`)."""
+KINDS = (SPEC, PROJECT_FILE, STACK_CONFIG, WAIVERS, POLICY_CONFIG, PULUMI_DOCUMENT, INVOKES)
 
 
 class InputError(UserError):

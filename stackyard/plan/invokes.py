@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from stackyard.errors import UserError
 
@@ -77,38 +77,24 @@ def _contains(call: Any, wanted: Any) -> bool:
     return bool(call == wanted)
 
 
-def _format_validation(error: ValidationError, source: str) -> str:
-    lines = []
-    for problem in error.errors():
-        where = ".".join(str(part) for part in problem["loc"]) or "(document)"
-        lines.append(f"  {where}: {problem['msg']}")
-    return f"{source}: invalid invokes answers:\n" + "\n".join(lines)
-
-
-def parse_answers(document: Any, source: str) -> list[InvokeAnswer]:
+def parse_answers(document: Any, source: str, yaml_document: Any = None) -> list[InvokeAnswer]:
     """Answers from a parsed document: `{invokes: [...]}` (a file) or the list itself (config)."""
+    from stackyard.input_files import INVOKES, validate_shape
+
     if isinstance(document, list):
         document = {"invokes": document}
     if document is None:
         return []
-    try:
-        return list(InvokesFile.model_validate(document).invokes)
-    except ValidationError as error:
-        raise UserError(_format_validation(error, source)) from None
+    return list(validate_shape(InvokesFile, document, source, INVOKES, yaml_document).invokes)
 
 
 def load_answers_file(path: Path) -> list[InvokeAnswer]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"{path}: invokes file not found") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise UserError(f"{path}: cannot read the invokes file: {error}") from None
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise UserError(f"{path}: malformed YAML: {error}") from None
-    return parse_answers(document, str(path))
+    """The answers in an invokes file, read through the input layer (size, UTF-8, depth, aliases,
+    duplicate keys), its shape checked with the path and line of each problem."""
+    from stackyard.input_files import INVOKES, load_yaml_document
+
+    document = load_yaml_document(path, INVOKES)
+    return parse_answers(document.data, str(path), document)
 
 
 @dataclass

@@ -284,3 +284,24 @@ def test_no_credential_from_stack_config_reaches_the_plan(tmp_path: Path) -> Non
     assert [s["inputs"]["endpoint"] for s in subscriptions if s["inputs"]["protocol"] == "https"] == [
         "[secret]"
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "invokes:\n  - token: aws:ec2/getAmi:getAmi\n    results: {id: ami-1}\n",
+            "invalid invokes file, 2 errors:\n  {path}:2: invokes[0].result: Field required\n"
+            "  {path}:3: invokes[0].results: Extra inputs are not permitted",
+        ),
+        ("invokes: [1, 2", "{path}"),
+        ("invokes:\n  - token: a\n    token: b\n    result: {}\n", "duplicate key"),
+    ],
+)
+def test_a_bad_invokes_file_is_exit_2_naming_it(tmp_path: Path, text: str, message: str) -> None:
+    invokes = tmp_path / "invokes.yaml"
+    invokes.write_text(text)
+    with pytest.raises(UserError) as raised:
+        plan_project(program(tmp_path, "ami-lookup"), invokes_file=invokes)
+    assert raised.value.message.startswith(f"{invokes}")
+    assert message.format(path=invokes) in raised.value.message
