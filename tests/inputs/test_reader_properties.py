@@ -184,6 +184,37 @@ def test_waivers_load_or_give_one_message_naming_the_file(scratch: Path, data: A
         assert [w.rule for w in waivers] == [w["rule"] for w in (data or {}).get("waivers") or []]
 
 
+answer_fields = st.fixed_dictionaries(
+    {},
+    optional={
+        "token": scalars | st.just("aws:ec2/getAmi:getAmi"),
+        "args": json_values,
+        "result": json_values,
+        "extra": scalars,
+    },
+)
+invokes_documents = st.one_of(
+    json_values,
+    st.builds(lambda items: {"invokes": items}, st.lists(answer_fields | json_values, max_size=3)),
+)
+
+
+@given(invokes_documents)
+def test_invokes_files_load_or_give_one_message_naming_the_file(scratch: Path, data: Any) -> None:
+    from stackyard.plan.invokes import load_answers_file
+
+    path = _write(scratch / "invokes.yaml", yaml.safe_dump(data).encode())
+    try:
+        answers = load_answers_file(path)
+    except UserError as error:
+        assert str(path) in error.message
+    else:
+        given_answers = data if isinstance(data, list) else (data or {}).get("invokes") or []
+        assert [(a.token, a.args, a.result) for a in answers] == [
+            (g["token"], g.get("args", {}), g["result"]) for g in given_answers
+        ]
+
+
 policy_entries = st.sampled_from(
     ["advisory", "mandatory", "disabled", "remediate", "loud"]
 ) | st.dictionaries(
