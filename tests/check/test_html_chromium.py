@@ -91,8 +91,8 @@ def test_chromium_shows_the_report(scenario: CheckRun, tmp_path: Path) -> None:
     dom.feed(completed.stdout)
     assert dom.by_id["verdict"] == "FAILED: 1 mandatory failure"
     assert dom.tables["counts"] == [
-        ["Pass", "Fail", "Indeterminate", "Waived", "Not applicable"],
-        ["26", "2", "2", "1", "30"],
+        ["Pass", "Fail", "Error", "Indeterminate", "Waived", "Not applicable"],
+        ["26", "2", "0", "2", "1", "30"],
     ]
     controls = {(row[0], row[1]): row[2:] for row in dom.tables["controls"][1:]}
     assert controls[("NIST-800-53", "AC-6")] == ["SY-IAM-900", "1", "0", "1", "0"]
