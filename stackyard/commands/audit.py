@@ -13,6 +13,7 @@ import typer
 
 from stackyard.commands.aws_options import EndpointUrl, Profile, Region
 from stackyard.commands.check import _progress, default_pack
+from stackyard.commands.policy_options import OutDir, Packs, Strict, Waivers
 from stackyard.errors import ExitCode, UserError
 from stackyard.reports import FORMATS
 
@@ -31,21 +32,12 @@ def command(
             help="A `pulumi stack export` document: managed resources keep its URNs, and drift is reported.",
         ),
     ] = None,
-    packs: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--pack",
-            metavar="DIR",
-            help="Policy pack directory (repeatable); default: the stackyard catalog.",
-        ),
-    ] = None,
+    packs: Packs = None,
     config: Annotated[
         Path | None,
         typer.Option("--config", metavar="FILE", help="Policy config JSON, as for `stackyard check`."),
     ] = None,
-    waivers: Annotated[
-        Path | None, typer.Option("--waivers", metavar="FILE", help="Waivers YAML file.")
-    ] = None,
+    waivers: Waivers = None,
     formats: Annotated[
         list[str] | None,
         typer.Option(
@@ -55,12 +47,8 @@ def command(
             f"{DRIFT_REPORT} with --state.",
         ),
     ] = None,
-    out_dir: Annotated[
-        Path, typer.Option("--out-dir", metavar="DIR", help="Directory the reports are written to.")
-    ] = Path("."),
-    strict: Annotated[
-        bool, typer.Option("--strict", help="Count indeterminate results of mandatory rules as failures.")
-    ] = False,
+    out_dir: OutDir = Path("."),
+    strict: Strict = False,
     only: Annotated[
         list[str] | None,
         typer.Option("--only", metavar="KIND", help="Read only these kinds of resources (repeatable)."),

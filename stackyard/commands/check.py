@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from stackyard.commands.policy_options import OutDir, Packs, Strict, Waivers
 from stackyard.deadline import DEFAULT_TIMEOUT_S
 from stackyard.errors import ExitCode, UserError
 from stackyard.reports import FORMATS
@@ -45,14 +46,7 @@ def command(
             help="When INPUT is a project: YAML answers for its account lookups, as for `stackyard plan`.",
         ),
     ] = None,
-    packs: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--pack",
-            metavar="DIR",
-            help="Policy pack directory (repeatable); default: the stackyard catalog.",
-        ),
-    ] = None,
+    packs: Packs = None,
     config: Annotated[
         Path | None,
         typer.Option(
@@ -61,9 +55,7 @@ def command(
             help="Policy config JSON, as for `pulumi preview --policy-pack-config`.",
         ),
     ] = None,
-    waivers: Annotated[
-        Path | None, typer.Option("--waivers", metavar="FILE", help="Waivers YAML file.")
-    ] = None,
+    waivers: Waivers = None,
     formats: Annotated[
         list[str] | None,
         typer.Option(
@@ -72,12 +64,8 @@ def command(
             help=f"Report to write into --out-dir (repeatable): {', '.join(FORMATS)}.",
         ),
     ] = None,
-    out_dir: Annotated[
-        Path, typer.Option("--out-dir", metavar="DIR", help="Directory the reports are written to.")
-    ] = Path("."),
-    strict: Annotated[
-        bool, typer.Option("--strict", help="Count indeterminate results of mandatory rules as failures.")
-    ] = False,
+    out_dir: OutDir = Path("."),
+    strict: Strict = False,
     force: Annotated[
         bool,
         typer.Option(
