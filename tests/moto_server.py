@@ -4,26 +4,19 @@ credentials that only moto accepts."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-STARTUP_TIMEOUT = 60
+from tests.loopback import free_port, wait_until_serving
+
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
 """moto's default account."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +31,7 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_ready(url, server, log)
+        wait_until_serving("moto server", f"{url}/moto-api/data.json", server, log, "ready")
         yield url
     finally:
         server.terminate()
@@ -47,20 +40,6 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-
-
-def _wait_ready(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"moto server exited with {server.returncode}:\n{log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"moto server not ready after {STARTUP_TIMEOUT}s:\n{log.read_text()[-2000:]}")
 
 
 @pytest.fixture

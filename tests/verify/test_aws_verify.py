@@ -23,7 +23,8 @@ from stackyard.verify.endpoint import capture_prefixes
 from stackyard.verify.feature_store import synthetic_record, verify_feature_group
 from stackyard.verify.state import Verification, verifications
 from stackyard.verify.tracking import VerificationFailed
-from tests.moto_server import REGION, client, free_port
+from tests.loopback import free_port
+from tests.moto_server import REGION, client
 
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"
 ENDPOINT = "ml-prod-churn"

@@ -4,47 +4,22 @@ proxied local artifacts, as the Kubernetes backend serves them), and against a s
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from stackyard.commands.verify import app
 from stackyard.verify.tracking import VerificationFailed, verify_tracking
-
-STARTUP_TIMEOUT = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_healthy(uri: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"mlflow server exited with {server.returncode}:\n{log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{uri}/health", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"mlflow server not healthy after {STARTUP_TIMEOUT}s:\n{log.read_text()[-2000:]}")
+from tests.loopback import free_port, wait_until_serving
 
 
 @pytest.fixture(scope="module")
 def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("mlflow")
-    port = _free_port()
+    port = free_port()
     uri = f"http://127.0.0.1:{port}"
     log = root / "server.log"
     with log.open("wb") as output:
@@ -73,7 +48,7 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
         )
     try:
-        _wait_healthy(uri, server, log)
+        wait_until_serving("mlflow server", f"{uri}/health", server, log, "healthy")
         yield uri
     finally:
         server.terminate()
@@ -127,7 +102,7 @@ def test_a_failing_step_stops_with_its_reason_and_still_cleans_up(
 
 
 def test_a_stopped_server_is_one_clear_line_and_exit_1() -> None:
-    port = _free_port()  # nothing listens there once the probe socket is closed
+    port = free_port()  # nothing listens there once the probe socket is closed
 
     result = CliRunner().invoke(app, ["tracking", "--uri", f"http://127.0.0.1:{port}", "--timeout", "2"])
 
