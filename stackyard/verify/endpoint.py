@@ -42,6 +42,15 @@ def aws_step(step: str) -> Iterator[None]:
         raise VerificationFailed(step, describe_error(e)) from None
 
 
+def require_status(step: str, name: str, description: dict[str, Any], field: str, wanted: str) -> None:
+    """Fail `step` unless the resource's `field` (from its Describe call) is `wanted`, with AWS's
+    failure reason when it gives one."""
+    status = description.get(field)
+    if status != wanted:
+        reason = description.get("FailureReason")
+        raise VerificationFailed(step, f"'{name}' is {status}" + (f": {reason}" if reason else ""))
+
+
 def verify_endpoint(
     access: AwsAccess,
     name: str,
@@ -55,10 +64,7 @@ def verify_endpoint(
     step = "endpoint is in service"
     with aws_step(step):
         endpoint = sagemaker.describe_endpoint(EndpointName=name)
-    status = endpoint.get("EndpointStatus")
-    if status != "InService":
-        reason = endpoint.get("FailureReason")
-        raise VerificationFailed(step, f"'{name}' is {status}" + (f": {reason}" if reason else ""))
+    require_status(step, name, endpoint, "EndpointStatus", "InService")
     on_pass(step, f"'{name}' is InService (configuration {endpoint.get('EndpointConfigName')})")
 
     step = "one invocation answers"

@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from stackyard.aws_clients import AwsAccess
-from stackyard.verify.endpoint import OnPass, aws_step
+from stackyard.verify.endpoint import OnPass, aws_step, require_status
 from stackyard.verify.tracking import VerificationFailed
 
 ONLINE = ["OnlineStore"]
@@ -47,10 +47,7 @@ def verify_feature_group(access: AwsAccess, name: str, on_pass: OnPass) -> None:
     step = "feature group is created"
     with aws_step(step):
         group = sagemaker.describe_feature_group(FeatureGroupName=name)
-    status = group.get("FeatureGroupStatus")
-    if status != "Created":
-        reason = group.get("FailureReason")
-        raise VerificationFailed(step, f"'{name}' is {status}" + (f": {reason}" if reason else ""))
+    require_status(step, name, group, "FeatureGroupStatus", "Created")
     on_pass(step, f"'{name}' is Created ({len(group.get('FeatureDefinitions') or [])} features)")
     online = group.get("OnlineStoreConfig") or {}
     if not online.get("EnableOnlineStore"):
