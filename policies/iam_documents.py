@@ -166,7 +166,8 @@ def allowed_principals(statements: Iterable[Statement]) -> Iterator[tuple[Statem
 
 
 def principal_account(principal: str) -> str | None:
-    """The account an AWS principal belongs to: a bare account ID or the account field of an ARN."""
+    """The account an AWS principal belongs to: a bare account ID or the account field of an ARN.
+    None for a template's placeholder: a resource of this stack, in the stack's own account."""
     if re.fullmatch(r"\d{12}", principal):
         return principal
     return arn_account(principal)

@@ -28,6 +28,7 @@ whose value is unknown: stackyard never has, and never passes on, a secret's val
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping
@@ -158,12 +159,15 @@ class Provider:
 
 @dataclass(frozen=True)
 class Resolution:
-    """An input that was unknown at preview, replaced because a dependency proves what it is."""
+    """An input that was unknown at preview, replaced because a dependency proves what it is
+    (`kind` "dependency"), or by the template the plan recorded for it (`kind` "template": the
+    placeholder is the whole template, and `from_urn`/`from_type` are empty)."""
 
     path: str
     from_urn: str
     from_type: str
     placeholder: str
+    kind: str = "dependency"
 
 
 def resolution_record(urn: str, resolution: Resolution) -> dict[str, str]:
@@ -171,6 +175,7 @@ def resolution_record(urn: str, resolution: Resolution) -> dict[str, str]:
     return {
         "urn": urn,
         "path": resolution.path,
+        "kind": resolution.kind,
         "fromUrn": resolution.from_urn,
         "fromType": resolution.from_type,
         "placeholder": resolution.placeholder,
@@ -204,6 +209,9 @@ class Resource:
     """Inputs the provider filled in (`__defaults`): absent from the program, kept from the state."""
     op: str = ""
     """For a preview: `replace` when a step replaces the resource, else the op of its last step."""
+    templates: dict[str, str] = field(default_factory=dict)
+    """For a stackyard plan: input path -> the template of a string unknown at preview (the value
+    with each unknown written as a `${<type>::<name>.<output>}` placeholder)."""
 
     @property
     def name(self) -> str:
@@ -327,6 +335,18 @@ def _read_plan(document: dict[str, Any], meta: dict[str, Any], source: str, sha2
             f"{source}: unsupported stackyard plan version {meta.get('planVersion')!r} (expected 1)"
         )
     read = _read_steps(document, source, sha256, kind="plan")
+    templates = meta.get("templates") or {}
+    if not isinstance(templates, dict) or not all(
+        isinstance(paths, dict) and all(isinstance(text, str) for text in paths.values())
+        for paths in templates.values()
+    ):
+        raise UserError(f"{source}: stackyard.templates must map URNs to {{input path: template}} objects")
+    resources = read.resources
+    if templates:
+        resources = tuple(
+            dataclasses.replace(r, templates=dict(templates[r.urn])) if r.urn in templates else r
+            for r in resources
+        )
     return Document(
         kind="plan",
         source=source,
@@ -334,7 +354,7 @@ def _read_plan(document: dict[str, Any], meta: dict[str, Any], source: str, sha2
         project=str(meta.get("project") or read.project),
         stack=str(meta.get("stack") or read.stack),
         config=read.config,
-        resources=read.resources,
+        resources=resources,
         opaque=tuple(
             OpaqueComponent(str(c.get("urn")), str(c.get("type")), str(c.get("package", "")))
             for c in meta.get("remoteComponents") or ()

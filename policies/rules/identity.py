@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from stackyard.policies import iam_documents, resource_properties
+from stackyard.policies import iam_documents, placeholders, resource_properties
 from stackyard.policies.catalog import ResourceCheck, policy_statements, resource_rule
 
 _LEAST_PRIVILEGE = {
@@ -207,6 +207,14 @@ def role_trust_single_service(ctx: ResourceCheck) -> None:
         ctx.violation(f"trusts several services {services}")
 
 
+def _is_oidc_provider(principal: str) -> bool:
+    """An OIDC provider's ARN, or the placeholder of one of the stack's OIDC providers."""
+    source = placeholders.placeholder(principal)
+    if source is not None:
+        return source.type == placeholders.OIDC_PROVIDER_TYPE
+    return "oidc-provider" in principal
+
+
 @resource_rule(
     id="SY-IAM-007",
     name="oidc-trust-scoped",
@@ -223,7 +231,7 @@ def role_trust_single_service(ctx: ResourceCheck) -> None:
 )
 def oidc_trust_scoped(ctx: ResourceCheck) -> None:
     for statement, kind, principal in iam_documents.allowed_principals(_trust_statements(ctx) or []):
-        if kind != "Federated" or "oidc-provider" not in principal:
+        if kind != "Federated" or not _is_oidc_provider(principal):
             continue
         scoped = [k for k in statement.condition_keys() if k.endswith(":sub")]
         wildcard = (

@@ -44,10 +44,11 @@ from stackyard.check.model import (
     Finding,
     Framework,
     Pack,
+    Resolution,
     Result,
     Rule,
 )
-from stackyard.check.pack_host import ERROR_MARK
+from stackyard.check.pack_host import ERROR_MARK, TEMPLATE_MARK
 from stackyard.check.policy_config import (
     PolicyConfig,
     config_hash,
@@ -118,7 +119,9 @@ def run_check(
     # Everything the user wrote is read before a pack starts, so bad input fails fast.
     waivers = load_waivers(options.waivers)
     config = load_config_file(options.config)
-    read = with_provider_defaults(options.resources or read_input(options.input_path, options.stack, options.invokes))
+    read = with_provider_defaults(
+        options.resources or read_input(options.input_path, options.stack, options.invokes)
+    )
     packs: list[Pack] = []
     findings: list[Finding] = []
     with started_packs(options.packs, read, options.timeout_s) as running:
@@ -173,17 +176,15 @@ def _run_pack(
     responses, stack = workers.analyze_all(
         requests if resource_rules else [], stack_request if stack_rules else None, advance
     )
-    answers: dict[bytes, dict[str, tuple[Result, str]]] = {}
+    answers: dict[bytes, dict[str, _Verdict]] = {}
     for resource, response in zip(checked.resources, responses, strict=False):
         # Resources of one type mostly get the same answer, byte for byte: read each answer once.
         verdicts = answers.get(response)
         if verdicts is None:
             verdicts = answers[response] = _verdicts(analyzer_pb2.AnalyzeResponse.FromString(response))
         for rule in resource_rules:
-            result, message = verdicts.get(rule.name) or _silent(rule)
-            findings.append(
-                Finding(rule, resource.urn, resource.type, result, message, "", resource.resolutions)
-            )
+            verdict = verdicts.get(rule.name) or _silent(rule)
+            findings.append(_finding(rule, resource.urn, resource.type, verdict, resource.resolutions))
     if stack is not None:
         findings.extend(_stack_findings(stack.result(), stack_rules, checked))
     return pack, findings
@@ -248,12 +249,41 @@ def _rule(policy: Any, pack: str, config: dict[str, PolicyConfig]) -> Rule:
     )
 
 
-def _verdicts(response: Any) -> dict[str, tuple[Result, str]]:
+@dataclass(frozen=True)
+class _Verdict:
+    result: Result
+    message: str
+    placeholders: tuple[str, ...] = ()
+    """The placeholders of templates the rule read (`stackyard.check.pack_host`)."""
+
+
+def _finding(
+    rule: Rule, urn: str, resource_type: str, verdict: _Verdict, resolutions: tuple[Resolution, ...] = ()
+) -> Finding:
+    """The finding of a verdict: one that passed or failed on a template says so, and names the
+    placeholders it read."""
+    decided = verdict.placeholders and verdict.result in (Result.PASS, Result.FAIL)
+    if not decided:
+        return Finding(rule, urn, resource_type, verdict.result, verdict.message, "", resolutions)
+    named = ", ".join(verdict.placeholders)
+    message = (
+        f"{verdict.message} (decided on a template: {named})"
+        if verdict.message
+        else f"decided on a template: {named}"
+    )
+    return Finding(rule, urn, resource_type, verdict.result, message, "", resolutions, decided_on="template")
+
+
+def _verdicts(response: Any) -> dict[str, _Verdict]:
     """What a pack said about one resource, per policy that said something."""
     verdicts: dict[str, tuple[Result, str]] = {}
+    placeholders: dict[str, tuple[str, ...]] = {}
     for na in response.not_applicable:
         verdicts[na.policy_name] = (Result.NOT_APPLICABLE, na.reason)
     for diagnostic in response.diagnostics:
+        if (read := _template_mark(diagnostic)) is not None:
+            placeholders[diagnostic.policyName] = read
+            continue
         results = _classify(diagnostic)
         result, message = results[0].result, "\n".join(r.message for r in results)
         previous = verdicts.get(diagnostic.policyName)
@@ -264,7 +294,22 @@ def _verdicts(response: Any) -> dict[str, tuple[Result, str]]:
         elif previous and previous[0] is Result.FAIL:
             continue  # a failure outweighs an indeterminate part of the same rule
         verdicts[diagnostic.policyName] = (result, message)
-    return verdicts
+    for name in placeholders:
+        verdicts.setdefault(name, _PASSED)
+    return {
+        name: _Verdict(result, message, placeholders.get(name, ()))
+        for name, (result, message) in verdicts.items()
+    }
+
+
+def _template_mark(diagnostic: Any) -> tuple[str, ...] | None:
+    """The placeholders a diagnostic says its rule read, or None for any other diagnostic."""
+    message = diagnostic.message
+    if diagnostic.description and message.startswith(diagnostic.description):
+        message = message[len(diagnostic.description) :].lstrip("\n")
+    if not message.startswith(TEMPLATE_MARK):
+        return None
+    return tuple(message[len(TEMPLATE_MARK) :].split(", "))
 
 
 @dataclass(frozen=True)
@@ -294,15 +339,19 @@ _DISABLED = (Result.NOT_APPLICABLE, "disabled by the policy configuration")
 _PASSED = (Result.PASS, "")
 
 
-def _silent(rule: Rule) -> tuple[Result, str]:
+def _silent(rule: Rule) -> _Verdict:
     """The result of a rule that said nothing about a resource."""
-    return _DISABLED if rule.enforcement is Enforcement.DISABLED else _PASSED
+    return _Verdict(*(_DISABLED if rule.enforcement is Enforcement.DISABLED else _PASSED))
 
 
 def _stack_findings(response: Any, rules: list[Rule], checked: CheckInput) -> list[Finding]:
     types = {r.urn: r.type for r in checked.resources}
     by_rule: dict[str, list[tuple[str, Result, str]]] = {}
+    placeholders: dict[tuple[str, str], tuple[str, ...]] = {}
     for diagnostic in response.diagnostics:
+        if (read := _template_mark(diagnostic)) is not None:
+            placeholders[(diagnostic.policyName, diagnostic.urn)] = read
+            continue
         for reported in _classify(diagnostic):
             # A result belongs to the resource it names, else to the diagnostic's, else the stack's.
             urn = next(
@@ -320,7 +369,12 @@ def _stack_findings(response: Any, rules: list[Rule], checked: CheckInput) -> li
             continue
         of_rule = by_rule.get(rule.name, [])
         for urn, result, message in of_rule:
-            findings.append(Finding(rule, urn, types.get(urn, stack_type), result, message))
+            verdict = _Verdict(result, message, placeholders.pop((rule.name, urn), ()))
+            findings.append(_finding(rule, urn, types.get(urn, stack_type), verdict))
+        # A resource the rule passed after reading a template of it has its own result, which says so.
+        for (name, urn), read in sorted(placeholders.items()):
+            if name == rule.name and urn in types:
+                findings.append(_finding(rule, urn, types[urn], _Verdict(Result.PASS, "", read)))
         if not of_rule:
             findings.append(Finding(rule, checked.stack_urn, stack_type, Result.PASS, ""))
     return findings

@@ -81,6 +81,9 @@ class Finding:
     waiver: str = ""
     """The id of the waiver that waived (or, expired, would have waived) this finding."""
     resolutions: tuple[Resolution, ...] = ()
+    decided_on: str = "value"
+    """`template` when the rule passed or failed on a template the plan recorded for an input unknown
+    at preview (`stackyard.check.resolve`); `value` otherwise."""
 
     @property
     def mandatory(self) -> bool:

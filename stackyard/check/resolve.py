@@ -16,15 +16,23 @@ What the stack proves, field by field:
   input (a component may pass a subset, so a rule may rely on "subnets of this stack, at least
   one", never on how many);
 
+Then, for a stackyard plan, each input document that is still unknown (a policy, a trust policy, a
+container definition: a JSON string the program built from other resources' computed outputs) is
+replaced by the template the plan recorded for it (`stackyard.plan.placeholders`): the same JSON with
+each unknown written as a typed placeholder, `${aws:s3/bucket:Bucket::data.arn}`. Rules that need only
+the document's structure decide on it. Only JSON documents are substituted: a bare placeholder where a
+rule expects an ARN or an ID (a `kmsKeyId`) stays unknown unless a dependency proves it, as above.
+
 A placeholder is only built when everything in it is known: a KMS key ARN needs the region of the
-key's provider; without it the value stays unknown and the rule stays indeterminate. Single
-unknown items of a list (one subnet of several) are not resolved: which dependency each one came
-from is not recorded.
+key's provider; without it the value stays unknown and the rule stays indeterminate. A single
+unknown item of a list (one subnet of several) is resolved only from a stackyard plan, whose template
+of the item names the dependency it came from.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -112,14 +120,46 @@ def _resolve(resource: Resource, by_urn: Mapping[str, Resource]) -> Resource:
         candidates = [by_urn[d] for d in deps if d in by_urn]
         if not candidates:
             continue
-        new_value = _walk(inputs[key], key, key, candidates, resolutions)
+        new_value = _walk(inputs[key], key, key, candidates, resolutions, resource.templates)
         if new_value is not inputs[key]:
             if inputs is resource.inputs:
                 inputs = dict(inputs)
             inputs[key] = new_value
+    if resource.templates:
+        inputs = _with_templates(inputs, resource.templates, resolutions)
     if not resolutions:
         return resource
     return dataclasses.replace(resource, inputs=inputs, resolutions=tuple(resolutions))
+
+
+def _json_document(template: str) -> bool:
+    if template.lstrip()[:1] not in ("{", "["):
+        return False
+    try:
+        json.loads(template)
+    except ValueError:
+        return False
+    return True
+
+
+def _with_templates(value: Any, templates: Mapping[str, str], found: list[Resolution], path: str = "") -> Any:
+    """`value` with each unknown document whose path has a template replaced by it; the same object
+    when nothing changed. Paths are built as the plan built them (`a.b[0].c`)."""
+    if value == UNKNOWN:
+        template = templates.get(path)
+        if template is not None and _json_document(template):
+            found.append(Resolution(path, "", "", template, kind="template"))
+            return template
+        return value
+    if isinstance(value, dict):
+        changed = {
+            k: _with_templates(v, templates, found, f"{path}.{k}" if path else k) for k, v in value.items()
+        }
+        return changed if any(changed[k] is not value[k] for k in value) else value
+    if isinstance(value, list):
+        items = [_with_templates(v, templates, found, f"{path}[{i}]") for i, v in enumerate(value)]
+        return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
+    return value
 
 
 def _walk(
@@ -128,20 +168,45 @@ def _walk(
     path: str,
     candidates: list[Resource],
     found: list[Resolution],
+    templates: Mapping[str, str],
     *,
     item: bool = False,
 ) -> Any:
     """Return `value` with provable unknowns replaced; the same object when nothing changed."""
     if value == UNKNOWN:
-        placeholder = _substitute(field, path, candidates, found, item=item)
+        # The plan's template says which resource an unknown came from when it is that one output.
+        source = _single_source(templates.get(path), candidates)
+        if source is not None and item:
+            placeholder = _substitute_item(field, path, source, found)
+        else:
+            placeholder = _substitute(field, path, [source] if source else candidates, found, item=item)
         return value if placeholder is None else placeholder
     if isinstance(value, dict):
-        changed = {k: _walk(v, k, f"{path}.{k}", candidates, found) for k, v in value.items()}
+        changed = {k: _walk(v, k, f"{path}.{k}", candidates, found, templates) for k, v in value.items()}
         return changed if any(changed[k] is not value[k] for k in value) else value
     if isinstance(value, list):
-        items = [_walk(v, field, f"{path}[{i}]", candidates, found, item=True) for i, v in enumerate(value)]
+        items = [
+            _walk(v, field, f"{path}[{i}]", candidates, found, templates, item=True) for i, v in enumerate(value)
+        ]
         return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
     return value
+
+
+def _single_source(template: str | None, candidates: list[Resource]) -> Resource | None:
+    """The dependency a template of one whole placeholder (`${<type>::<name>.<output>}`) names."""
+    if not template or not (template.startswith("${") and template.endswith("}")) or template.count("${") != 1:
+        return None
+    source_type, _, rest = template[2:-1].partition("::")
+    return next((c for c in candidates if c.type == source_type and rest.startswith(f"{c.name}.")), None)
+
+
+def _substitute_item(field: str, path: str, source: Resource, found: list[Resolution]) -> str | None:
+    """One unknown item of a list field, from the dependency its template names."""
+    for fields, types, build in _LIST_PROOFS:
+        if field in fields and source.type in types and (placeholder := build(source)) is not None:
+            found.append(Resolution(path, source.urn, source.type, placeholder))
+            return placeholder
+    return None
 
 
 def _substitute(

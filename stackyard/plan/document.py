@@ -140,6 +140,7 @@ def build_document(
     remote_components: list[dict[str, str]] = []
     providers: dict[str, dict[str, Any]] = {}
     secrets: dict[str, list[str]] = {}
+    templates: dict[str, dict[str, str]] = {}
     delete_before_replace: list[str] = []
 
     def add_step(state: dict[str, Any], provider: str) -> None:
@@ -186,6 +187,12 @@ def build_document(
             secrets[registration.urn] = registration.secret_paths
         if registration.references:
             references[registration.urn] = dict(sorted(registration.references.items()))
+        if registration.templates:
+            # A template holds what the program wrote around the placeholders: a secret in it is redacted.
+            templates[registration.urn] = {
+                path: revealed.redact_within(text)
+                for path, text in sorted(registration.templates.items())
+            }
         if registration.remote:
             remote_components.append({"urn": registration.urn, "type": registration.type, "package": package})
         if registration.delete_before_replace:
@@ -218,6 +225,7 @@ def build_document(
             "deleteBeforeReplace": delete_before_replace,
             "resourceCounts": dict(sorted(counts.items())),
             "references": references,
+            "templates": templates,
             "remoteComponents": sorted(remote_components, key=lambda component: component["urn"]),
             "invokes": [call.as_json() for call in invokes],
             "newStack": config.new_stack,

@@ -37,6 +37,7 @@ from stackyard.plan.invokes import (
     tracking_invokes,
 )
 from stackyard.plan.monitor import PlanMocks, PlanMonitor, Registration
+from stackyard.plan.placeholders import preview_faithful_applies
 from stackyard.plan.project import PulumiProject, StackConfig, choose_stack, load_project, load_stack_config
 from stackyard.plan.secrets import RunSecrets, secret_by_nature, tracking_secrets
 from stackyard.plan.watchdog import ProgressWatch, UserInterrupt, time_limit, user_interrupts
@@ -126,8 +127,13 @@ def record_program(
         settings.rpc_manager.clear()
         settings.outputs.clear()
 
+        def learn(args: Any) -> None:
+            watch.transformation(args)
+            # Which outputs of the type get placeholders (only the class says which are strings).
+            plan_mocks.placeholders.learn_type(args.type_, type(args.resource))
+
         def watched_program() -> Any:
-            pulumi.runtime.register_stack_transformation(watch.transformation)
+            pulumi.runtime.register_stack_transformation(learn)
             return program()
 
         watch.start()
@@ -139,6 +145,7 @@ def record_program(
                 _no_process_exit(),
                 time_limit(timeout, watch.waiting_on),
                 user_interrupts(),
+                preview_faithful_applies(plan_mocks.placeholders) if preview else contextlib.nullcontext(),
             ):
                 _sync_await(run_pulumi_func(watched_program))
         finally:

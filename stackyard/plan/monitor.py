@@ -24,6 +24,7 @@ from pulumi.runtime.sync_await import _sync_await
 from stackyard.errors import UserError
 from stackyard.plan.functions import FunctionError, PlanFacts, compute
 from stackyard.plan.invokes import Answered, InvokeBook, InvokeCall, current_call_site
+from stackyard.plan.placeholders import PlaceholderBook
 from stackyard.plan.wire import UNKNOWN, alias_urns, struct_to_dict, to_plan_value
 from stackyard.pulumi_documents import RESOURCE_SIG, SIG_KEY, STACK_TYPE, contains_unknown
 
@@ -57,13 +58,17 @@ class Registration:
     read_id: str | None = None
     """Set for a resource the program reads rather than manages (`Resource.get`, a StackReference):
     the ID it reads. Its outputs are unknown offline."""
+    templates: dict[str, str] = field(default_factory=dict)
+    """Input path -> template, for each input string that is unknown in preview because it was built
+    from other resources' computed outputs (`stackyard.plan.placeholders`)."""
 
 
 class PlanMocks(mocks.Mocks):
     """Outputs and invoke answers for an offline run.
 
-    In preview mode a new resource's outputs are its known inputs, and everything else stays
-    unknown, as in a real preview. In test mode (`preview=False`) resources also get a
+    In preview mode a new resource's outputs are its known inputs, placeholders for its ID and its
+    other string outputs (`stackyard.plan.placeholders`: the plan records every value built from them
+    as unknown, with its template), and everything else stays unknown, as in a real preview. In test mode (`preview=False`) resources also get a
     deterministic id, name and ARN, so `apply` callbacks run and tests can assert on them.
     """
 
@@ -74,6 +79,7 @@ class PlanMocks(mocks.Mocks):
             self.facts = PlanFacts.from_config(config)
         except ValueError as error:
             raise UserError(f"stack config: {error}") from None
+        self.placeholders = PlaceholderBook(self.facts.partition, self.facts.region, self.facts.account_id)
 
     def call(self, args: mocks.MockCallArgs) -> Any:
         """Unused: `PlanMonitor.Invoke` answers provider functions itself."""
@@ -85,9 +91,12 @@ class PlanMocks(mocks.Mocks):
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if self.preview:
-            # No id: the SDK then treats it (and a provider's reference) as unknown, as in a preview;
-            # a resource read or imported by ID has that ID.
-            return args.resource_id or None, dict(args.inputs)
+            if not args.custom or args.typ.startswith("pulumi:providers:"):
+                # No id: a provider's reference stays unknown, as in a preview.
+                return args.resource_id or None, dict(args.inputs)
+            computed = self.placeholders.outputs_for(args.typ, args.name, args.inputs)
+            # A resource imported by ID has that ID.
+            return args.resource_id or computed.pop("id"), {**computed, **args.inputs}
         resource_id = f"{args.name}-id"
         service = args.typ.split(":")[1].split("/")[0] if args.typ.count(":") >= 2 else "resource"
         facts = self.facts
@@ -129,11 +138,16 @@ class PlanMonitor(mocks.MockMonitor):
         self.last_progress = time.monotonic()
         token = request.tok
         secret_paths: list[str] = []
+        wire_args = struct_to_dict(request.args)
+        # A function computed offline works on placeholders like the program's callbacks do (a
+        # policy document naming the stack's bucket); the log and the user's answers see unknowns.
+        given = {key: to_plan_value(value, key, []) for key, value in wire_args.items()}
         args = {
-            key: to_plan_value(value, key, secret_paths) for key, value in struct_to_dict(request.args).items()
+            key: to_plan_value(value, key, secret_paths, None, {}, self.plan_mocks.placeholders.template)
+            for key, value in wire_args.items()
         }
         try:
-            result = self.plan_mocks.computed(token, args)
+            result = self.plan_mocks.computed(token, given)
         except FunctionError as error:
             # The provider would refuse these arguments: the invoke fails with its reason.
             self.invokes.log(InvokeCall(token, args, "computed", current_call_site()))
@@ -246,7 +260,12 @@ class PlanMonitor(mocks.MockMonitor):
         urn = self.make_urn(request.parent, request.type, request.name)
         secret_paths: list[str] = []
         references: dict[str, str] = {}
-        inputs = {key: to_plan_value(value, key, secret_paths, references) for key, value in inputs_wire.items()}
+        templates: dict[str, str] = {}
+        book = self.plan_mocks.placeholders
+        inputs = {
+            key: to_plan_value(value, key, secret_paths, references, templates, book.template)
+            for key, value in inputs_wire.items()
+        }
         registration = Registration(
             urn=urn,
             type=request.type,
@@ -270,6 +289,7 @@ class PlanMonitor(mocks.MockMonitor):
             remote=bool(request.remote),
             references=references,
             aliases=alias_urns(request, self.make_urn),
+            templates=templates,
         )
         return registration
 

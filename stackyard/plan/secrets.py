@@ -60,6 +60,14 @@ class RunSecrets:
     values: set[str] = field(default_factory=set)
     """Secret values (the spec's `SecretStr` fields) to redact wherever they appear verbatim."""
 
+    def redact_within(self, text: str) -> str:
+        """`text` with every secret value in it, whole or inside, written as the secret placeholder
+        (a template is text the program wrote, which may embed one)."""
+        for secret in sorted(self.values, key=len, reverse=True):
+            if secret:
+                text = text.replace(secret, SECRET)
+        return text
+
     def redact(self, value: Any) -> Any:
         if not self.values:
             return value

@@ -12,6 +12,7 @@ from typing import Any
 
 from google.protobuf import json_format, struct_pb2
 
+from stackyard.plan.placeholders import TOKEN_PREFIX
 from stackyard.pulumi_documents import OUTPUT_SIG, RESOURCE_SIG, SECRET_SIG, signature
 from stackyard.pulumi_documents import SECRET_PLACEHOLDER as SECRET
 from stackyard.pulumi_documents import UNKNOWN as UNKNOWN
@@ -24,10 +25,21 @@ def struct_to_dict(struct: struct_pb2.Struct) -> dict[str, Any]:
 
 
 def to_plan_value(
-    value: Any, path: str, secret_paths: list[str], references: dict[str, str] | None = None
+    value: Any,
+    path: str,
+    secret_paths: list[str],
+    references: dict[str, str] | None = None,
+    templates: dict[str, str] | None = None,
+    template: Callable[[str], str] | None = None,
 ) -> Any:
-    """Plan form of one wire value; `secret_paths` collects where secrets were redacted, and
-    `references` the resources passed as objects (path -> URN)."""
+    """Plan form of one wire value; `secret_paths` collects where secrets were redacted,
+    `references` the resources passed as objects (path -> URN), and `templates` the strings built
+    from placeholder outputs (path -> `template(string)`), which are unknown in the plan."""
+    if isinstance(value, str):
+        if templates is not None and template is not None and TOKEN_PREFIX in value:
+            templates[path] = template(value)
+            return UNKNOWN
+        return value
     if isinstance(value, dict):
         kind = signature(value)
         if kind == SECRET_SIG:
@@ -39,21 +51,23 @@ def to_plan_value(
             urn = value.get("urn", UNKNOWN)
             if references is not None:
                 references[path] = urn
-            return value.get("id", urn)
+            return to_plan_value(value.get("id", urn), path, secret_paths, None, templates, template)
         if kind == OUTPUT_SIG:
             if value.get("secret"):
                 secret_paths.append(path)
                 return SECRET
-            return to_plan_value(value.get("value", UNKNOWN), path, secret_paths, references)
+            return to_plan_value(value.get("value", UNKNOWN), path, secret_paths, references, templates, template)
         if kind is not None:
             # Assets and archives keep their identity (path, hash); a secret inside is redacted.
             return {key: to_plan_value(item, f"{path}.{key}", secret_paths) for key, item in value.items()}
         return {
-            key: to_plan_value(item, f"{path}.{key}", secret_paths, references) for key, item in value.items()
+            key: to_plan_value(item, f"{path}.{key}", secret_paths, references, templates, template)
+            for key, item in value.items()
         }
     if isinstance(value, list):
         return [
-            to_plan_value(item, f"{path}[{index}]", secret_paths, references) for index, item in enumerate(value)
+            to_plan_value(item, f"{path}[{index}]", secret_paths, references, templates, template)
+            for index, item in enumerate(value)
         ]
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)

@@ -14,8 +14,9 @@ import stackyard
 from stackyard.check.evaluate import CheckRun
 from stackyard.pulumi_documents import resolution_record
 
-SCHEMA_VERSION = "2.0"
-"""2.0: the `error` result (a policy that raised) and `coverage` (what the policies could not see)."""
+SCHEMA_VERSION = "2.1"
+"""2.0: the `error` result (a policy that raised) and `coverage` (what the policies could not see).
+2.1: `decidedOn` of a result, and `kind` of a resolution (templates of a stackyard plan)."""
 SCHEMA_PATH = Path(__file__).with_name("evidence.schema.json")
 
 
@@ -70,6 +71,7 @@ def document(run: CheckRun) -> dict[str, Any]:
                 "enforcement": f.rule.enforcement.value,
                 "message": f.message,
                 "waiver": f.waiver or None,
+                "decidedOn": f.decided_on,
             }
             for f in run.findings
         ],

@@ -38,7 +38,7 @@ def test_text_has_summary_failures_and_waivers(reports: dict[str, str]) -> None:
 def test_json_evidence_matrix_follows_its_schema(reports: dict[str, str], scenario: CheckRun) -> None:
     document = json.loads(reports["json"])
     jsonschema.Draft202012Validator(json.loads(evidence.SCHEMA_PATH.read_text())).validate(document)
-    assert document["schemaVersion"] == evidence.SCHEMA_VERSION == "2.0"
+    assert document["schemaVersion"] == evidence.SCHEMA_VERSION == "2.1"
     assert len(document["results"]) == len(scenario.findings)
     assert document["summary"] == scenario.counts()
     assert document["input"]["sha256"] == scenario.input.sha256
