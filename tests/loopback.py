@@ -20,7 +20,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until_serving(name: str, probe_url: str, server: subprocess.Popen[bytes], log: Path, ready: str) -> None:
+def wait_until_serving(
+    name: str, probe_url: str, server: subprocess.Popen[bytes], log: Path, ready: str
+) -> None:
     """Poll `probe_url` until it answers 200; `name` and `ready` word the failure
     ("moto server not ready after 60s")."""
     deadline = time.monotonic() + STARTUP_TIMEOUT

@@ -4,7 +4,7 @@ In a preview, a resource's computed outputs (an ARN, an ID, an autonamed name) a
 policy document the program builds from them with `apply` or `Output.json_dumps` is one unknown
 string: no rule can read it. Here, during the same run, each computed string output gets a
 placeholder value shaped like the real one (an ARN of the resource's service and type, in the stack's
-region and account) and carrying a token (`stackyard-ph-<n>`) that says which resource and output it
+region and account) and carrying a token (`stackyard-ph-<n>-z`) that says which resource and output it
 stands for. The program's own callbacks then build the document from the placeholders.
 
 What the plan shows is still what the engine would see in preview: a value holding a placeholder is
@@ -32,7 +32,8 @@ import pulumi
 from pulumi import _types
 
 TOKEN_PREFIX = "stackyard-ph-"
-_TOKEN = re.compile(rf"{TOKEN_PREFIX}(\d+)")
+_TOKEN = re.compile(rf"{TOKEN_PREFIX}(\d+)-z")
+"""A placeholder's token: its index in the book, closed so that a digit after it is not part of it."""
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,7 @@ class PlaceholderBook:
     def outputs_for(self, type_token: str, name: str, known: Mapping[str, Any]) -> dict[str, Any]:
         """Placeholder values for a new resource's ID (key `id`) and for its outputs that its inputs
         do not give: strings, and the strings inside structured outputs (one item per list)."""
-        outputs: dict[str, Any] = {"id": self._hand_out(Source(type_token, name, "id"))}
+        outputs: dict[str, Any] = {"id": self.hand_out(Source(type_token, name, "id"))}
         for key, shape in self._outputs_of_type.get(type_token, {}).items():
             if key not in known:
                 outputs[key] = self._fill(shape, Source(type_token, name, key))
@@ -185,7 +186,7 @@ class PlaceholderBook:
 
     def _fill(self, shape: Any, source: Source) -> Any:
         if shape == _STRING:
-            return self._hand_out(source)
+            return self.hand_out(source)
         if isinstance(shape, list):
             return [self._fill(shape[0], Source(source.type, source.name, f"{source.output}[0]"))]
         return {
@@ -193,8 +194,9 @@ class PlaceholderBook:
             for key, inner in shape.items()
         }
 
-    def _hand_out(self, source: Source) -> str:
-        token = f"{TOKEN_PREFIX}{len(self._values)}"
+    def hand_out(self, source: Source) -> str:
+        """A new placeholder value for `source`: ARN-shaped for an ARN output, else its token."""
+        token = f"{TOKEN_PREFIX}{len(self._values)}-z"
         field = source.output.rsplit(".", 1)[-1]
         if field == "arn" or field.endswith("Arn"):
             value = arn_shape(source.type, self._partition, self._region, self._account) + token

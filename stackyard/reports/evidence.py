@@ -79,9 +79,7 @@ def document(run: CheckRun) -> dict[str, Any]:
             resolution_record(resource.urn, r) for resource in checked.resources for r in resource.resolutions
         ],
         "coverage": {
-            "remoteComponents": [
-                {"urn": c.urn, "type": c.type, "package": c.package} for c in checked.opaque
-            ]
+            "remoteComponents": [{"urn": c.urn, "type": c.type, "package": c.package} for c in checked.opaque]
         },
         "waivers": [
             {

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from stackyard.check.evaluate import CheckRun
 from stackyard.check.model import Result
-from stackyard.reports.summary import notable, resource_name, status_line
+from stackyard.reports.summary import notable, resource_name, status_line, templates_line
 
 
 @dataclass
@@ -56,6 +56,7 @@ def render(run: CheckRun) -> str:
         checked=run.input,
         counts=run.counts(),
         status=status_line(run),
+        templates=templates_line(run),
         failed=bool(blocking),
         is_blocking=lambda finding: id(finding) in blocking,
         notable=notable(run),

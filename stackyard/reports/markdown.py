@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from stackyard.check.evaluate import CheckRun
 from stackyard.check.model import Finding, Result
-from stackyard.reports.summary import coverage_line, notable, resource_name, status_line
+from stackyard.reports.summary import coverage_line, notable, resource_name, status_line, templates_line
 
 MAX_ROWS = 100
 
@@ -46,12 +46,17 @@ def render(run: CheckRun) -> str:
         "",
         "| Pass | Fail | Error | Indeterminate | Waived | Not applicable |",
         "| ---: | ---: | ---: | ---: | ---: | ---: |",
-        "| {pass} | {fail} | {error} | {indeterminate} | {waived} | {not_applicable} |".format(**run.counts()),
+        "| {pass} | {fail} | {error} | {indeterminate} | {waived} | {not_applicable} |".format(
+            **run.counts()
+        ),
         "",
     ]
     coverage = coverage_line(run)
     if coverage:
         lines += [f"> **Coverage:** {_cell(coverage)}", ""]
+    templates = templates_line(run)
+    if templates:
+        lines += [f"> **Templates:** {_cell(templates)}", ""]
     if blocking:
         lines += ["### Blocking", "", *_table(blocking), ""]
     for title, group in (

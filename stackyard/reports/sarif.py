@@ -109,7 +109,11 @@ def _result(
             }
         ],
         "partialFingerprints": {"stackyardRuleUrn/v1": fingerprint(finding.rule.name, finding.urn)},
-        "properties": {"result": finding.result.value, "resourceType": finding.resource_type},
+        "properties": {
+            "result": finding.result.value,
+            "resourceType": finding.resource_type,
+            "decidedOn": finding.decided_on,
+        },
     }
     if finding.result is Result.WAIVED:
         result["kind"] = "fail"
@@ -134,7 +138,9 @@ def document(run: CheckRun) -> dict[str, Any]:
         if f.result is not Result.ERROR
     ]
     notifications = [
-        _error_notification(f, index[(f.rule.pack, f.rule.name)], uri) for f in shown if f.result is Result.ERROR
+        _error_notification(f, index[(f.rule.pack, f.rule.name)], uri)
+        for f in shown
+        if f.result is Result.ERROR
     ]
     notifications += [
         {
@@ -185,7 +191,11 @@ def _error_notification(finding: Finding, index: int, uri: str) -> dict[str, Any
                 "logicalLocations": [{"fullyQualifiedName": finding.urn, "kind": "resource"}],
             }
         ],
-        "properties": {"result": finding.result.value, "resourceType": finding.resource_type},
+        "properties": {
+            "result": finding.result.value,
+            "resourceType": finding.resource_type,
+            "decidedOn": finding.decided_on,
+        },
     }
 
 

@@ -32,11 +32,26 @@ def coverage_line(run: CheckRun) -> str:
     )
 
 
+def templates_line(run: CheckRun) -> str:
+    """How many results rest on a plan's templates (documents whose unknowns are placeholders), or ""."""
+    decided = [f for f in run.findings if f.decided_on == "template"]
+    if not decided:
+        return ""
+    failed = sum(1 for f in decided if f.result is Result.FAIL)
+    return (
+        f"{len(decided)} result{'s' if len(decided) != 1 else ''} decided on a template "
+        f"({len(decided) - failed} passed, {failed} failed): documents built from values unknown at preview, "
+        "each unknown a placeholder for the stack's resource it comes from"
+    )
+
+
 def status_line(run: CheckRun) -> str:
     errors = run.count(Result.ERROR)
     if errors:
         return f"FAILED: {errors} policy error{'s' if errors != 1 else ''} (a policy raised)" + (
-            f" and {len(run.blocking()) - errors} other blocking result(s)" if len(run.blocking()) > errors else ""
+            f" and {len(run.blocking()) - errors} other blocking result(s)"
+            if len(run.blocking()) > errors
+            else ""
         )
     blocking = len(run.blocking())
     if blocking:

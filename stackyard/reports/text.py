@@ -8,7 +8,7 @@ from typing import Any
 
 from stackyard.check.evaluate import CheckRun
 from stackyard.check.model import Finding, Result
-from stackyard.reports.summary import coverage_line, notable, resource_name, status_line
+from stackyard.reports.summary import coverage_line, notable, resource_name, status_line, templates_line
 
 LISTED = 5
 """Resources named in an entry that stands for several undecided resources."""
@@ -69,5 +69,8 @@ def render(run: CheckRun) -> str:
     coverage = coverage_line(run)
     if coverage:
         lines += ["", f"coverage: {coverage}"]
+    templates = templates_line(run)
+    if templates:
+        lines += ["", f"templates: {templates}"]
     lines += ["", status_line(run)]
     return "\n".join(lines) + "\n"

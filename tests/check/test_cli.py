@@ -70,7 +70,10 @@ def test_real_pulumi_documents_with_a_users_pack(run_cli: Cli, real_dir: Path, d
     [
         (["--format", "pdf"], "unknown report format pdf"),
         (["--waivers", "{tmp}/waivers.yaml"], "waivers.yaml:2: waivers[0].resources: Field required"),
-        (["--config", "{tmp}/config.json"], "config.json (line 1, column 2): malformed JSON: Expecting property name"),
+        (
+            ["--config", "{tmp}/config.json"],
+            "config.json (line 1, column 2): malformed JSON: Expecting property name",
+        ),
         (["--pack", "{tmp}"], "not a Python policy pack"),
     ],
 )

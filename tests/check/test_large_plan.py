@@ -17,7 +17,14 @@ def test_two_thousand_resources(tmp_path: Path) -> None:
     assert len(run.input.resources) == 2000
     assert len(run.findings) == 2000 * 48 + 2
     # BENCH-000 (every 7th rule, on buckets) wants an owner tag, which the synthetic buckets have.
-    assert run.counts() == {"pass": 96002, "fail": 0, "not_applicable": 0, "waived": 0, "indeterminate": 0, "error": 0}
+    assert run.counts() == {
+        "pass": 96002,
+        "fail": 0,
+        "not_applicable": 0,
+        "waived": 0,
+        "indeterminate": 0,
+        "error": 0,
+    }
     resolved = [f for f in run.findings if f.resolutions and f.rule.name == "BENCH-000"]
     assert len(resolved) == 666  # every encryption configuration's key came from the stack's KMS key
     assert all(f.result is Result.PASS for f in run.findings[:10])

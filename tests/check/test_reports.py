@@ -20,7 +20,9 @@ def reports(scenario: CheckRun, tmp_path_factory: pytest.TempPathFactory) -> dic
     out = tmp_path_factory.mktemp("reports")
     paths = write_reports(scenario, FORMATS, out)
     # No temporary file left; the manifest says which files stackyard wrote.
-    assert sorted(p.name for p in out.iterdir()) == sorted([".stackyard-reports.json", *(p.name for p in paths)])
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [".stackyard-reports.json", *(p.name for p in paths)]
+    )
     return {name: path.read_text() for name, path in zip(FORMATS, paths, strict=True)}
 
 

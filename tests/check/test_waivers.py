@@ -59,7 +59,10 @@ def test_an_empty_file_has_no_waivers(tmp_path: Path) -> None:
             GOOD.replace('reason: "Legacy bucket, migration in PLAT-123"', 'reason: ""'),
             ":4: waivers[0].reason: String should have at least 1 character",
         ),
-        ("waivers:\n  - rule: [unclosed\n", " (line 3, column 1): malformed YAML: did not find expected ',' or ']'"),
+        (
+            "waivers:\n  - rule: [unclosed\n",
+            " (line 3, column 1): malformed YAML: did not find expected ',' or ']'",
+        ),
         ("- just a list\n", ":1: (document): expected a mapping, got a list"),
         ("waiver: []\n", ":1: waiver: Extra inputs are not permitted"),
     ],

@@ -588,7 +588,9 @@ def test_an_endpoint_built_around_the_spec_check_refuses_a_version_that_is_no_nu
     endpoint = spec.endpoints[0]
     unchecked = endpoint.model.model_copy(update={"version": "latest-approved"})  # copies skip validation
     spec = spec.model_copy(update={"endpoints": [endpoint.model_copy(update={"model": unchecked})]})
-    message = "sv-churn: endpoint 'churn' deploys a model package by its version number, not 'latest-approved'"
+    message = (
+        "sv-churn: endpoint 'churn' deploys a model package by its version number, not 'latest-approved'"
+    )
     with pytest.raises(pulumi.RunError, match=message):
         record(
             lambda: Serving(

@@ -249,7 +249,7 @@ def test_preview_workflow_previews_checks_reports_and_fails(workflows: dict[str,
         == "reports/stackyard-check.sarif"
     )
     diff = next(step for step in steps if "stackyard diff" in step.get("run", ""))
-    assert "pulumi stack export --stack \"$STACK\" --file state.json" in diff["run"]
+    assert 'pulumi stack export --stack "$STACK" --file state.json' in diff["run"]
     for command in (
         "stackyard diff state.json preview.json --format md > reports/stackyard-diff.md",
         "stackyard diff state.json preview.json --fail-on-data-loss",
@@ -261,7 +261,9 @@ def test_preview_workflow_previews_checks_reports_and_fails(workflows: dict[str,
     comment = by_action["marocchino/sticky-pull-request-comment"]["with"]
     assert comment == {"header": "stackyard", "path": "reports/pr-comment.md"}
     last = steps[-1]
-    assert last["if"] == f"steps.{check['id']}.outcome == 'failure' || steps.{diff['id']}.outcome == 'failure'"
+    assert (
+        last["if"] == f"steps.{check['id']}.outcome == 'failure' || steps.{diff['id']}.outcome == 'failure'"
+    )
     assert "exit 1" in last["run"]
 
 
@@ -325,8 +327,17 @@ def test_the_new_project_has_its_own_readme(tmp_path: Path) -> None:
     assert readme_commands(readme, "Plan and check it offline") == [
         ["stackyard", "plan", ".", "--stack", "dev"],
         [
-            "stackyard", "check", ".stackyard/plan-dev.json", "--config", "stackyard-policy.json",
-            "--waivers", "waivers.yaml", "--format", "md", "--out-dir", "reports",
+            "stackyard",
+            "check",
+            ".stackyard/plan-dev.json",
+            "--config",
+            "stackyard-policy.json",
+            "--waivers",
+            "waivers.yaml",
+            "--format",
+            "md",
+            "--out-dir",
+            "reports",
         ],
     ]
 

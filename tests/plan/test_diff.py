@@ -572,6 +572,8 @@ def test_no_secret_reaches_any_output(tmp_path: Path) -> None:
     step["newState"]["inputs"]["policy"] = "[secret]"
     result = diff_documents(read_file(state), read_document(preview, source="preview.json", sha256=""))
     bucket_change = next(c for c in result.changes if c.type == "aws:s3/bucket:Bucket")
-    assert [p.describe() for p in bucket_change.properties] == ["acl: may change (from [secret], was a secret)"]
+    assert [p.describe() for p in bucket_change.properties] == [
+        "acl: may change (from [secret], was a secret)"
+    ]
     for text in (render_text(result), render_markdown(result), json.dumps(as_json(result))):
         assert "SECRET-CIPHERTEXT" not in text and "hunter2" not in text

@@ -206,6 +206,10 @@ def test_the_plan_summary_gives_one_total(tmp_path: Path, capsys: pytest.Capture
     out_file = tmp_path / "plan.json"
     assert main(["plan", str(project), "--out", str(out_file)]) == 0
     out = capsys.readouterr().out
-    rows = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in out.splitlines() if line.count("│") == 3}
+    rows = {
+        line.split("│")[1].strip(): line.split("│")[2].strip()
+        for line in out.splitlines()
+        if line.count("│") == 3
+    }
     assert rows == {"aws:s3/bucket:Bucket": "2", "aws:sns/topic:Topic": "1", "total": "3"}
     assert "plan of stack dev: 3 resources, 1 component, 2 providers, written to" in " ".join(out.split())

@@ -11,7 +11,10 @@ from stackyard.policies import iam_documents, resource_properties
 
 
 def test_resource_region_prefers_the_resource_input() -> None:
-    assert resource_properties.resource_region({"region": "eu-central-1"}, {"region": "eu-west-1"}) == "eu-central-1"
+    assert (
+        resource_properties.resource_region({"region": "eu-central-1"}, {"region": "eu-west-1"})
+        == "eu-central-1"
+    )
     assert resource_properties.resource_region({}, {"region": "eu-west-1"}) == "eu-west-1"
     assert resource_properties.resource_region({"region": ""}, {"region": "eu-west-1"}) == "eu-west-1"
     assert resource_properties.resource_region({}, None) is None
@@ -43,7 +46,10 @@ def test_tags_merge_provider_defaults_under_own() -> None:
     unknown = {"owner": resource_properties.UNKNOWN_VALUE}
     assert resource_properties.missing_tags(unknown, ["owner"]) == []
     assert resource_properties.unknown_tags(unknown, ["owner"]) == ["owner"]
-    assert resource_properties.environment_of("", {"environment": resource_properties.UNKNOWN_VALUE}) is resource_properties.UNKNOWN_VALUE
+    assert (
+        resource_properties.environment_of("", {"environment": resource_properties.UNKNOWN_VALUE})
+        is resource_properties.UNKNOWN_VALUE
+    )
 
 
 def test_environment_config_wins_over_tag() -> None:
@@ -103,7 +109,10 @@ def test_wildcard_service_actions() -> None:
 def test_principal_account() -> None:
     assert iam_documents.principal_account("111122223333") == "111122223333"
     assert iam_documents.principal_account("arn:aws:iam::111122223333:role/x") == "111122223333"
-    assert iam_documents.principal_account("arn:aws:organizations::111122223333:organization/o-1") == "111122223333"
+    assert (
+        iam_documents.principal_account("arn:aws:organizations::111122223333:organization/o-1")
+        == "111122223333"
+    )
     assert iam_documents.principal_account("arn:aws:organizations::aws:policy/x") is None
 
 
@@ -141,4 +150,8 @@ def test_get_path_and_first() -> None:
     assert resource_properties.first([{"a": 1}]) == {"a": 1}
     assert resource_properties.first({"a": 1}) == {"a": 1}
     assert resource_properties.first([]) is None
-    assert resource_properties.as_list("x") == ["x"] and resource_properties.as_list(None) == [] and resource_properties.as_list(["x"]) == ["x"]
+    assert (
+        resource_properties.as_list("x") == ["x"]
+        and resource_properties.as_list(None) == []
+        and resource_properties.as_list(["x"]) == ["x"]
+    )

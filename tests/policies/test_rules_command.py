@@ -61,7 +61,10 @@ def test_piped_rules_print_one_unbroken_line_per_rule() -> None:
     """Piped (no terminal), the table is not wrapped to 80 columns: every rule is one line, with its
     whole name, frameworks and peers."""
     completed = subprocess.run(
-        [str(Path(sys.executable).with_name("stackyard")), "rules"], capture_output=True, text=True, check=True
+        [str(Path(sys.executable).with_name("stackyard")), "rules"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     lines = completed.stdout.splitlines()
     catalog = all_rules()

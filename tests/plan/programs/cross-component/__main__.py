@@ -33,8 +33,13 @@ class Reader(pulumi.ComponentResource):
                     {
                         "Version": "2012-10-17",
                         "Statement": [
-                            {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": f"{arn}/*",
-                             "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+                            {
+                                "Effect": "Deny",
+                                "Principal": "*",
+                                "Action": "s3:*",
+                                "Resource": f"{arn}/*",
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
                         ],
                     }
                 )

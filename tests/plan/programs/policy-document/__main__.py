@@ -16,7 +16,11 @@ document = aws.iam.get_policy_document(
                     test="StringLike", variable="s3:prefix", values=["home/", "", "home/&{aws:username}/"]
                 )
             ],
-            not_principals=[aws.iam.GetPolicyDocumentStatementNotPrincipalArgs(type="AWS", identifiers=["arn:blahblah:example"])],
+            not_principals=[
+                aws.iam.GetPolicyDocumentStatementNotPrincipalArgs(
+                    type="AWS", identifiers=["arn:blahblah:example"]
+                )
+            ],
         ),
         S(
             actions=["s3:*"],

@@ -3,4 +3,6 @@
 import pulumi_aws as aws
 
 bucket = aws.s3.Bucket("site")
-aws.s3.BucketPublicAccessBlock("site-block", bucket=bucket.id, block_public_acls=True, ignore_public_acls=True)
+aws.s3.BucketPublicAccessBlock(
+    "site-block", bucket=bucket.id, block_public_acls=True, ignore_public_acls=True
+)

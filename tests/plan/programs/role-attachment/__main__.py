@@ -6,7 +6,9 @@ import pulumi_aws as aws
 
 trust = {
     "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ],
 }
 role = aws.iam.Role("fn-role", assume_role_policy=json.dumps(trust))
 aws.iam.RolePolicyAttachment(
