@@ -176,6 +176,7 @@ def _walk(
     if value == UNKNOWN:
         # The plan's template says which resource an unknown came from when it is that one output.
         source = _single_source(templates.get(path), candidates)
+        placeholder: str | list[str] | None
         if source is not None and item:
             placeholder = _substitute_item(field, path, source, found)
         else:

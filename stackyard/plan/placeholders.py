@@ -97,65 +97,34 @@ _MAX_DEPTH = 4
 
 
 def _shape(annotation: Any, depth: int = 0) -> Any:
-    """What placeholders an output of this annotation gets: `_STRING`, a one-item list of a shape,
-    a mapping of engine names to shapes (an output type), or None (no placeholder: numbers, booleans,
-    maps of tags, anything deeper than a few levels)."""
+    """What placeholders an output of this (unwrapped) type gets: `_STRING`, a one-item list of a
+    shape, a mapping of engine names to shapes (an output type), or None (no placeholder: numbers,
+    booleans, maps of tags, anything deeper than a few levels)."""
     if depth > _MAX_DEPTH:
         return None
-    if typing.get_origin(annotation) is typing.Union:
-        options = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
-        if len(options) != 1:
-            return None
-        annotation = options[0]
     if annotation is str:
         return _STRING
     if typing.get_origin(annotation) in (collections.abc.Sequence, list):
         (item,) = typing.get_args(annotation) or (None,)
-        inner = _shape(item, depth + 1)
+        inner = _shape(_types.unwrap_type(item), depth + 1) if item is not None else None
         return [inner] if inner is not None else None
     if isinstance(annotation, type) and _types.is_output_type(annotation):
-        fields = {name: _shape(hint, depth + 1) for name, hint in _getters(annotation)}
+        fields = {name: _shape(hint, depth + 1) for name, hint in _types.output_type_types(annotation).items()}
         fields = {name: shape for name, shape in fields.items() if shape is not None}
         return fields or None
     return None
 
 
-def _getters(klass: type) -> Iterator[tuple[str, Any]]:
-    """(engine name, annotation) of a class's `@pulumi.getter` properties."""
-    seen: set[str] = set()
-    for base in klass.__mro__:
-        for attribute in vars(base).values():
-            getter = attribute.fget if isinstance(attribute, property) else None
-            name = getattr(getter, "_pulumi_name", None)
-            if not name or name in seen:
-                continue
-            seen.add(name)
-            annotation = getter.__annotations__.get("return")
-            if isinstance(annotation, str) or any(
-                isinstance(arg, typing.ForwardRef | str) for arg in _nested_args(annotation)
-            ):
-                try:
-                    annotation = typing.get_type_hints(getter).get("return")
-                except Exception:  # an annotation its module cannot resolve: no placeholder
-                    continue
-            yield name, annotation
-
-
-def _nested_args(annotation: Any) -> Iterator[Any]:
-    for arg in typing.get_args(annotation):
-        yield arg
-        yield from _nested_args(arg)
-
-
 def computed_outputs(resource_class: type) -> dict[str, Any]:
-    """Engine name -> placeholder shape of each output of a typed resource class that can carry one."""
+    """Engine name -> placeholder shape of each output of a typed resource class that can carry one.
+
+    The types are the SDK's own (`pulumi._types`, cached per class), which it reads anyway to
+    translate the resource's outputs."""
     shapes = {}
-    for name, annotation in _getters(resource_class):
-        if typing.get_origin(annotation) is pulumi.Output:
-            (inner,) = typing.get_args(annotation) or (None,)
-            shape = _shape(inner)
-            if shape is not None:
-                shapes[name] = shape
+    for name, annotation in _types.resource_types(resource_class).items():
+        shape = _shape(annotation)
+        if shape is not None:
+            shapes[name] = shape
     return shapes
 
 
