@@ -122,7 +122,12 @@ def test_platform_builds_training_and_exposes_its_clusters() -> None:
     training = plan.named("p-training")
     assert training.parent == plan.named("p").urn
     compute = plan.named("p-training-jobs-compute")
-    assert compute.inputs["computeResources"]["subnets"] == UNKNOWN  # the stack's private subnets
+    # The stack's private subnets: IDs unknown in preview, each item's template naming its subnet.
+    assert compute.inputs["computeResources"]["subnets"] == [UNKNOWN, UNKNOWN]
+    assert [compute.templates[f"computeResources.subnets[{i}]"] for i in (0, 1)] == [
+        "${aws:ec2/subnet:Subnet::p-network-private-1.id}",
+        "${aws:ec2/subnet:Subnet::p-network-private-2.id}",
+    ]
     subnet_urns = {r.urn for r in plan.of_type("aws:ec2/subnet:Subnet")}
     assert subnet_urns <= set(compute.property_dependencies["computeResources"])
 
