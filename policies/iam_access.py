@@ -62,7 +62,11 @@ _READ_ONLY = frozenset({AccessLevel.LIST, AccessLevel.READ})
 @cache
 def _changing_actions(service: str) -> frozenset[str]:
     """The actions of a service that change something: Write, Permissions management, Tagging."""
-    return frozenset(a for a, level in iam_data.services()[service].levels.items() if level not in _READ_ONLY)
+    if service not in iam_data.changing_prefixes():
+        return frozenset()
+    info = iam_data.service(service)
+    assert info is not None, service
+    return frozenset(a for a, level in info.levels.items() if level not in _READ_ONLY)
 
 
 @dataclass(frozen=True)
@@ -91,27 +95,26 @@ class Grants:
 
     @property
     def every_action(self) -> bool:
-        return len(self.wildcard_services) == len(iam_data.services())
+        return len(self.wildcard_services) == len(iam_data.prefixes())
 
     @property
     def most_services(self) -> bool:
         """Full access to more than half of the services that can change something: power-user style."""
-        return len(self.full_services) * 2 > sum(1 for s in iam_data.services() if _changing_actions(s))
+        return len(self.full_services) * 2 > len(iam_data.changing_prefixes())
 
     @property
     def partial_services(self) -> tuple[str, ...]:
         """Services that can change something and are not granted whole, sorted."""
         full = set(self.full_services)
-        return tuple(sorted(s for s in iam_data.services() if s not in full and _changing_actions(s)))
+        return tuple(sorted(s for s in iam_data.changing_prefixes() if s not in full))
 
     def at_level(self, service: str, level: AccessLevel) -> tuple[str, ...]:
         return at_level(self.actions, service, level)
 
 
 def _whole_services(statement: Statement, named: ActionSet) -> set[str]:
-    everything = iam_data.every_action()
     if statement.not_actions:
-        return {s for s, actions in named.items() if actions == everything[s]}
+        return {s for s, actions in named.items() if actions == iam_data.actions_of(s)}
     return {s for pattern in statement.actions if is_wildcard(pattern) for s in whole_services(pattern)}
 
 
@@ -138,8 +141,7 @@ def grants(statements: Iterable[Statement]) -> Grants:
         elif statement.effect == "Deny" and not statement.conditions:
             denied.append(statement_actions(statement))
     granted = _subtract(_union(allowed), _union(denied))
-    everything = iam_data.every_action()
-    return Grants(granted, frozenset(s for s in whole if granted.get(s) == everything[s]))
+    return Grants(granted, frozenset(s for s in whole if granted.get(s) == iam_data.actions_of(s)))
 
 
 def administrator_access(granted: Grants) -> str | None:
@@ -184,19 +186,24 @@ def is_wildcard(action: str) -> bool:
 @lru_cache(maxsize=8192)
 def names_every_action(action: str) -> bool:
     """Whether one Action entry (`*`, `*:*`) names every action of every service."""
-    return iam_data.matching(action) == iam_data.every_action()
+    pattern = action.strip().lower()
+    if pattern == "*":
+        return True
+    service_part, separator, action_part = pattern.partition(":")
+    if not separator or not all(iam_data.glob(service_part).fullmatch(p) for p in iam_data.prefixes()):
+        return False  # decided without indexing every service's actions, as most entries are
+    return set(action_part) == {"*"} or iam_data.matching(action) == iam_data.every_action()
 
 
 @lru_cache(maxsize=8192)
 def whole_services(action: str) -> tuple[str, ...]:
     """The services one Action entry names every action of (`s3:*`, `s*:*`), sorted."""
-    everything = iam_data.every_action()
-    return tuple(sorted(s for s, actions in iam_data.matching(action).items() if actions == everything[s]))
+    return tuple(sorted(s for s, actions in iam_data.matching(action).items() if actions == iam_data.actions_of(s)))
 
 
 def at_level(actions: ActionSet, service: str, level: AccessLevel) -> tuple[str, ...]:
     """The actions of `service` in `actions` at `level`, in AWS's spelling (`iam:PutRolePolicy`), sorted."""
-    info = iam_data.services().get(service)
+    info = iam_data.service(service)
     if info is None:
         return ()
     return tuple(sorted(info.qualified(a) for a in actions.get(service, ()) if info.levels[a] is level))

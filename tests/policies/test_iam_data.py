@@ -97,3 +97,12 @@ def test_the_files_are_what_the_generator_writes_from_the_recorded_versions() ->
     assert generate.render_managed_policies(generate.managed_policies()) == (
         generate.MANAGED_POLICIES_FILE.read_text()
     )
+
+
+def test_every_managed_policy_is_found_by_name_and_its_document_read() -> None:
+    names = iam_data.managed_policy_names()
+    assert len(names) > 1000 and names == sorted(names)
+    for name in names:
+        policy = iam_data.managed_policy(name)
+        assert policy is not None and policy.name == name
+        iam_access.grants(iam_documents.parse_policy(policy.document))  # no document is beyond the rules
