@@ -27,6 +27,8 @@ class Statement:
     conditions: Mapping[str, Mapping[str, tuple[str, ...]]]
     """Operator -> condition key -> values."""
     sid: str = ""
+    not_resources: tuple[Any, ...] = ()
+    """NotResource ARN patterns: the statement applies to every resource but these."""
 
     @property
     def allows(self) -> bool:
@@ -132,6 +134,7 @@ def parse_policy(document: Any) -> list[Statement]:
                 principals=_principals(principal),
                 conditions=conditions,
                 sid=str(raw.get("Sid", "")),
+                not_resources=_resources(raw.get("NotResource")),
             )
         )
     return parsed
@@ -141,18 +144,6 @@ def action_matches_everything_in(action: str, service: str) -> bool:
     """Whether an action pattern grants every action of `service` (`s3:*`, `*`, `S3:*`)."""
     action = action.strip().lower()
     return action == "*" or action == f"{service.lower()}:*"
-
-
-def wildcard_service_actions(statement: Statement, services: Iterable[str]) -> list[str]:
-    """The actions of an Allow statement that grant all of one of `services`, in document order."""
-    if not statement.allows:
-        return []
-    services = [service.lower() for service in services]
-    hits = []
-    for action in statement.actions:
-        if any(action_matches_everything_in(action, service) for service in services):
-            hits.append(action)
-    return hits
 
 
 def allowed_principals(statements: Iterable[Statement]) -> Iterator[tuple[Statement, str, str]]:

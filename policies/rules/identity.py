@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from typing import Any
 
-from stackyard.policies import iam_documents, placeholders, resource_properties
+from stackyard.policies import iam_access, iam_data, iam_documents, placeholders, resource_properties
 from stackyard.policies.catalog import ResourceCheck, policy_statements, resource_rule
+from stackyard.policies.iam_data import AccessLevel
 
 _LEAST_PRIVILEGE = {
     "nist-800-53": ["AC-6", "AC-6(10)", "AC-2"],
@@ -44,13 +46,21 @@ def attached_managed_policies(ctx: ResourceCheck) -> list[str]:
     return names
 
 
+def _judged_by_name(name: str) -> str:
+    return (
+        f"attaches the AWS managed policy '{name}', judged by its name alone: the IAM dataset "
+        f"({iam_data.source()}) does not know this policy"
+    )
+
+
 @resource_rule(
     id="SY-IAM-001",
     name="no-full-access-managed-policies",
     group="identity",
     severity="high",
     enforcement="mandatory",
-    description="No identity gets an AWS managed '*FullAccess' policy.",
+    description="No identity gets an AWS managed policy that grants full access to a service, administrator or "
+    "power-user access, or IAM permissions management, judged by the policy's document.",
     remediation="Replace the managed policy with an inline or customer managed policy that lists the "
     "actions and resources the workload needs.",
     frameworks=_LEAST_PRIVILEGE,
@@ -59,8 +69,14 @@ def attached_managed_policies(ctx: ResourceCheck) -> list[str]:
 )
 def no_full_access_managed_policies(ctx: ResourceCheck) -> None:
     for name in attached_managed_policies(ctx):
-        if name.endswith("FullAccess"):
-            ctx.violation(f"attaches the AWS managed policy '{name}'")
+        granted = iam_access.managed_policy_grants(name)
+        if granted is None:
+            if name.endswith("FullAccess") or name in ADMIN_POLICIES:
+                ctx.violation(_judged_by_name(name))
+            continue
+        broad = iam_access.describe_broad_access(granted)
+        if broad:
+            ctx.violation(f"attaches the AWS managed policy '{name}', which grants {'; '.join(broad)}")
 
 
 @resource_rule(
@@ -69,7 +85,8 @@ def no_full_access_managed_policies(ctx: ResourceCheck) -> None:
     group="identity",
     severity="critical",
     enforcement="mandatory",
-    description="No identity gets administrator or power-user access.",
+    description="No identity gets administrator or power-user access from an AWS managed policy, judged by the "
+    "policy's document.",
     remediation="Remove the AdministratorAccess/PowerUserAccess attachment; grant the specific actions needed.",
     frameworks=_LEAST_PRIVILEGE,
     peers={"checkov": ["CKV_AWS_274"], "aws-config": ["iam-policy-blacklisted-check"]},
@@ -77,8 +94,14 @@ def no_full_access_managed_policies(ctx: ResourceCheck) -> None:
 )
 def no_admin_managed_policies(ctx: ResourceCheck) -> None:
     for name in attached_managed_policies(ctx):
-        if name in ADMIN_POLICIES:
-            ctx.violation(f"attaches the administrator policy '{name}'")
+        granted = iam_access.managed_policy_grants(name)
+        if granted is None:
+            if name in ADMIN_POLICIES:
+                ctx.violation(_judged_by_name(name))
+            continue
+        admin = iam_access.administrator_access(granted)
+        if admin:
+            ctx.violation(f"attaches the AWS managed policy '{name}', which grants {admin}")
 
 
 POLICY_DOCUMENT_TYPES = {
@@ -110,14 +133,44 @@ def _report_unparsable(ctx: ResourceCheck, document: Any) -> list[iam_documents.
         return None
 
 
+def _data_service_wildcards(statement: iam_documents.Statement, services: list[str]) -> Iterator[str]:
+    """Why each wildcard Action entry of an Allow statement is too broad for a data service: it names
+    every action of one, or some of its permissions-management actions. Entries naming every action of
+    every service are SY-IAM-004's."""
+    if not statement.allows:
+        return
+    wanted = {service.lower() for service in services}
+    for action in statement.actions:
+        if not iam_access.is_wildcard(action) or iam_access.names_every_action(action):
+            continue
+        named = iam_data.matching(action)
+        whole = [s for s in iam_access.whole_services(action) if s in wanted]
+        # A data service the dataset does not know yet is still caught when named with `<service>:*`.
+        whole += [s for s in wanted - set(iam_data.prefixes()) if action.strip().lower() == f"{s}:*"]
+        if whole:
+            plain = [f"{s}:*" for s in whole] == [action.strip().lower()]
+            yield f"allows the wildcard action '{action}'" + (
+                "" if plain else f", every action of {', '.join(sorted(whole))}"
+            )
+            continue
+        for service in sorted(wanted & named.keys()):
+            managing = iam_access.at_level(named, service, AccessLevel.PERMISSIONS_MANAGEMENT)
+            if managing:
+                yield (
+                    f"allows the wildcard action '{action}', which grants permissions management of "
+                    f"{service} ({iam_access.listed(managing)})"
+                )
+
+
 @resource_rule(
     id="SY-IAM-003",
     name="no-wildcard-data-actions",
     group="identity",
     severity="high",
     enforcement="mandatory",
-    description="Identity policies grant no wildcard actions on data services (s3:*, sagemaker:*, kms:*, ...).",
-    remediation="List the actions the workload needs (s3:GetObject, s3:PutObject, ...) instead of '<service>:*'.",
+    description="Identity policies grant no data service (s3, sagemaker, kms, ...) whole through a wildcard "
+    "('s3:*'), and no wildcard that grants a data service's permissions management ('s3:PutBucket*').",
+    remediation="List the actions the workload needs (s3:GetObject, s3:PutObject, ...) instead of a wildcard.",
     frameworks=_LEAST_PRIVILEGE,
     peers={"cdk-nag": ["AwsSolutions-IAM5"]},
     types=_IDENTITY_DOCUMENT_TYPES,
@@ -127,9 +180,8 @@ def no_wildcard_data_actions(ctx: ResourceCheck) -> None:
     services = ctx.config["dataServices"]
     for document in identity_policy_documents(ctx):
         for statement in _report_unparsable(ctx, document) or []:
-            for action in iam_documents.wildcard_service_actions(statement, services):
-                if action.strip() != "*":  # full wildcards are SY-IAM-004's
-                    ctx.violation(f"allows the wildcard action '{action}'")
+            for message in _data_service_wildcards(statement, services):
+                ctx.violation(message)
 
 
 @resource_rule(
@@ -138,7 +190,8 @@ def no_wildcard_data_actions(ctx: ResourceCheck) -> None:
     group="identity",
     severity="critical",
     enforcement="mandatory",
-    description="No identity policy allows every action ('Action': '*').",
+    description="No identity policy allows every action ('Action': '*'), or every action but a list "
+    "('NotAction' with Allow).",
     remediation="Remove the statement allowing '*'; list the actions and resources needed.",
     frameworks=_LEAST_PRIVILEGE,
     peers={
@@ -150,10 +203,18 @@ def no_wildcard_data_actions(ctx: ResourceCheck) -> None:
 def no_full_admin_statements(ctx: ResourceCheck) -> None:
     for document in identity_policy_documents(ctx):
         for statement in _report_unparsable(ctx, document) or []:
-            if statement.allows and "*" in [a.strip() for a in statement.actions]:
-                ctx.violation("allows every action ('Action': '*')")
-            elif statement.allows and statement.not_actions:
-                ctx.violation("allows everything except a list of actions ('NotAction' with Allow)")
+            if not statement.allows:
+                continue
+            everything = [a for a in statement.actions if iam_access.names_every_action(a)]
+            if everything:
+                ctx.violation(f"allows every action ('Action': '{everything[0].strip()}')")
+            elif statement.not_actions:
+                granted = iam_access.grants([dataclasses.replace(statement, resources=("*",))])
+                broad = iam_access.describe_broad_access(granted)
+                ctx.violation(
+                    "allows everything except a list of actions ('NotAction' with Allow)"
+                    + (f": {'; '.join(broad)}" if broad else "")
+                )
 
 
 def _trust_statements(ctx: ResourceCheck) -> list[iam_documents.Statement] | None:

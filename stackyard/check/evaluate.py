@@ -51,6 +51,7 @@ from stackyard.check.model import (
 from stackyard.check.pack_host import ERROR_MARK, TEMPLATE_MARK
 from stackyard.check.policy_config import (
     PolicyConfig,
+    check_names,
     config_hash,
     for_pack,
     load_config_file,
@@ -58,7 +59,7 @@ from stackyard.check.policy_config import (
     to_request,
 )
 from stackyard.check.resolve import resolve_unknowns
-from stackyard.check.waivers import WaiverStatus, apply_waivers, load_waivers
+from stackyard.check.waivers import Waiver, WaiverStatus, apply_waivers, check_rules, load_waivers
 from stackyard.errors import ExitCode
 
 
@@ -130,6 +131,9 @@ def run_check(
         requests, stack_request = build_requests(checked.resources)
         for workers in running:
             workers.connect(checked)
+        # Every pack's rules are known before any runs: a typo in the config or waivers fails fast.
+        _check_names(running, config, waivers, options.waivers)
+        for workers in running:
             advance = progress(len(checked.resources), len(running)) if progress else None
             pack, pack_findings = _run_pack(workers, checked, requests, stack_request, config, advance)
             packs.append(pack)
@@ -149,6 +153,18 @@ def run_check(
         git_commit=git_commit(Path.cwd()),
         strict=options.strict,
     )
+
+
+def _check_names(
+    running: Sequence[PackWorkers], config: dict[str, PolicyConfig], waivers: list[Waiver], path: Path | None
+) -> None:
+    """Refuse config entries and waivers that name a pack, rule or setting no loaded pack has."""
+    from google.protobuf import empty_pb2
+
+    infos = [workers.main.call("GetAnalyzerInfo", empty_pb2.Empty()) for workers in running]
+    check_names(config, infos)
+    rules = {policy.name for info in infos for policy in info.policies} | {OFFLINE_COVERAGE_RULE}
+    check_rules(waivers, rules, path)
 
 
 def _run_pack(

@@ -8,6 +8,8 @@ engine's own syntax for namespaced policy config).
 Reconciliation follows the engine (`ReconcilePolicyPackConfig` in pkg/resource/analyzer/config.go):
 schema defaults, then the pack's initial config, then the file (`all` first, then per policy), then
 validation of each policy's properties against its config schema.
+
+Unlike the engine, a key or setting that no loaded pack has is an error (`check_names`), not ignored.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, RootModel
 
 from stackyard.check.model import Enforcement
-from stackyard.errors import UserError
+from stackyard.errors import UserError, did_you_mean
 from stackyard.input_files import POLICY_CONFIG, parse_json, quoted, read_text, validate_shape
 
 _LEVELS = {e.value for e in Enforcement}
@@ -72,6 +74,45 @@ def load_config_file(path: Path | None) -> dict[str, PolicyConfig]:
     return {
         key: PolicyConfig(level, properties, source=str(path)) for key, (level, properties) in entries.items()
     }
+
+
+def check_names(config: dict[str, PolicyConfig], infos: list[Any]) -> None:
+    """Refuse entries of the `--config` file that reach nothing: a pack, rule or setting that no
+    loaded pack (described by its `AnalyzerInfo`) has. A typo would otherwise leave the rule at its
+    defaults without a word."""
+    from google.protobuf import json_format
+
+    settings: dict[str, dict[str, set[str]]] = {}
+    """pack -> policy -> the settings its config schema declares."""
+    for info in infos:
+        settings[info.name] = {
+            policy.name: set(json_format.MessageToDict(policy.configSchema.properties)) for policy in info.policies
+        }
+    errors = []
+    for key, entry in config.items():
+        pack, _, rule = key.rpartition(":")
+        if pack and pack not in settings:
+            errors.append(f"{key!r}: no loaded pack is named {pack!r}{did_you_mean(pack, set(settings))}")
+            continue
+        reached = [pack] if pack else list(settings)
+        rules = {r for p in reached for r in settings[p]}
+        if rule == "all":
+            continue
+        if rule not in rules:
+            where = f"pack {pack!r} has no rule" if pack else "no loaded pack has the rule"
+            errors.append(f"{key!r}: {where} {rule!r}{did_you_mean(rule, rules)}")
+            continue
+        declared = {name for p in reached for name in settings[p].get(rule, ())}
+        for name in entry.properties:
+            if name not in declared:
+                errors.append(f"{key!r}: {rule} has no setting {name!r}{did_you_mean(name, declared)}")
+    if errors:
+        source = next(iter(config.values())).source
+        count = len(errors)
+        raise UserError(
+            f"{source}: {count} unknown name{'s' if count != 1 else ''} in the policy config:\n  "
+            + "\n  ".join(errors)
+        )
 
 
 def for_pack(config: dict[str, PolicyConfig], pack: str) -> dict[str, PolicyConfig]:

@@ -14,7 +14,8 @@ waivers:
 
 A waiver turns a `fail` or `indeterminate` result of its rule on a matching resource into
 `waived`. After its expiry date it waives nothing: the results stay failed and every report says the
-waiver expired. A waiver that matched no failed or indeterminate result is reported as unused.
+waiver expired. A waiver that matched no failed or indeterminate result is reported as unused; a
+waiver for a rule that no loaded pack has is an error (exit 2), as is a key written twice.
 Waivers are identified in reports as W1, W2, ... in file order.
 """
 
@@ -30,6 +31,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from stackyard.check.model import Finding, Result
+from stackyard.errors import UserError, did_you_mean
 from stackyard.input_files import WAIVERS, load_yaml_document, validate_shape
 
 
@@ -94,6 +96,21 @@ def load_waivers(path: Path | None) -> list[Waiver]:
     if document.data is None:
         return []
     return validate_shape(_WaiverFile, document.data, str(path), WAIVERS, document).waivers
+
+
+def check_rules(waivers: list[Waiver], rules: set[str], path: Path | None) -> None:
+    """Refuse waivers of rules that no loaded pack has: a mistyped rule would waive nothing, and
+    say so only as "unused"."""
+    errors = [
+        f"W{index}: no loaded pack has the rule {waiver.rule!r}{did_you_mean(waiver.rule, rules)}"
+        for index, waiver in enumerate(waivers, 1)
+        if waiver.rule not in rules
+    ]
+    if errors:
+        count = len(errors)
+        raise UserError(
+            f"{path}: {count} waiver{'s' if count != 1 else ''} for unknown rules:\n  " + "\n  ".join(errors)
+        )
 
 
 def apply_waivers(findings: list[Finding], waivers: list[Waiver], today: dt.date) -> list[WaiverStatus]:

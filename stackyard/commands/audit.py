@@ -79,7 +79,8 @@ def command(
 
     Exit codes: 0 no mandatory failure (and, with --fail-on-drift, no drift); 1 a mandatory failure
     (with --strict, also an indeterminate result), or drift with --fail-on-drift; 2 bad usage,
-    unreadable input, no credentials or region, or an account that cannot be read.
+    unreadable input (as for `check`: a config entry or waiver naming a rule, setting or pack that no
+    loaded pack has), no credentials or region, or an account that cannot be read.
     """
     from stackyard.audit.run import AuditOptions, reader_keys, run_audit
     from stackyard.aws_clients import AwsAccess

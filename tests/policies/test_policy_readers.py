@@ -97,15 +97,6 @@ def test_parse_policy_rejects_non_documents(bad: str) -> None:
         iam_documents.parse_policy(bad)
 
 
-def test_wildcard_service_actions() -> None:
-    [statement] = iam_documents.parse_policy(
-        {"Statement": [{"Effect": "Allow", "Action": ["s3:*", "S3:GetObject", "kms:*", "logs:*", "*"]}]}
-    )
-    assert iam_documents.wildcard_service_actions(statement, ["s3", "kms"]) == ["s3:*", "kms:*", "*"]
-    [deny] = iam_documents.parse_policy({"Statement": [{"Effect": "Deny", "Action": "s3:*"}]})
-    assert iam_documents.wildcard_service_actions(deny, ["s3"]) == []
-
-
 def test_principal_account() -> None:
     assert iam_documents.principal_account("111122223333") == "111122223333"
     assert iam_documents.principal_account("arn:aws:iam::111122223333:role/x") == "111122223333"
