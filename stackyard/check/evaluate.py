@@ -26,10 +26,12 @@ URN is the stack's, at its root URN), and a single `pass` for the stack when the
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -200,6 +202,10 @@ def _run_pack(
             verdicts = answers[response] = _verdicts(analyzer_pb2.AnalyzeResponse.FromString(response))
         for rule in resource_rules:
             verdict = verdicts.get(rule.name) or _silent(rule)
+            if verdict.result is Result.INDETERMINATE and resource.templates:
+                verdict = dataclasses.replace(
+                    verdict, message=_why_unknown(verdict.message, resource.templates)
+                )
             findings.append(_finding(rule, resource.urn, resource.type, verdict, resource.resolutions))
     if stack is not None:
         findings.extend(_stack_findings(stack.result(), stack_rules, checked))
@@ -271,6 +277,27 @@ class _Verdict:
     message: str
     placeholders: tuple[str, ...] = ()
     """The placeholders of templates the rule read (`stackyard.check.pack_host`)."""
+
+
+_UNKNOWN_AT = re.compile(r"^\w+ value at \.(?P<path>\S+) can't be known during preview$")
+_TEMPLATE_SHOWN = 200
+"""Characters of a template an indeterminate reason quotes."""
+
+
+def _why_unknown(message: str, templates: Mapping[str, str]) -> str:
+    """Pulumi's reason for an unknown value, with what the plan's template says the value is built
+    from (`kmsKeyId` is `${aws:kms/key:Key::k.arn}`): the rule needs the value itself."""
+    match = _UNKNOWN_AT.match(message)
+    if match is None:
+        return message
+    # pulumi_policy writes list indexes as path segments (`.subnets.0`); plans write `subnets[0]`.
+    path = re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", match.group("path"))
+    template = templates.get(path)
+    if template is None:
+        return message
+    if len(template) > _TEMPLATE_SHOWN:
+        template = template[:_TEMPLATE_SHOWN] + "..."
+    return f"{message}: it is {template}, known only once the resources it names exist"
 
 
 def _finding(

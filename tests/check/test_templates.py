@@ -57,8 +57,18 @@ def test_a_rule_that_read_no_template_decided_on_the_value(evidence: dict) -> No
     assert (result["result"], result["decidedOn"]) == ("fail", "value")
 
 
-def test_no_result_of_the_plan_is_indeterminate(evidence: dict) -> None:
-    assert [r for r in evidence["results"] if r["result"] == "indeterminate"] == []
+def test_a_rule_that_needs_the_value_itself_stays_indeterminate_and_says_why(evidence: dict) -> None:
+    undecided = [
+        (r["rule"], r["urn"], r["message"]) for r in evidence["results"] if r["result"] == "indeterminate"
+    ]
+    assert undecided == [
+        (
+            "SY-ENC-011",
+            _urn("aws:sns/topic:Topic", "by-alias"),
+            "string value at .kmsMasterKeyId can't be known during preview: it is "
+            "${aws:kms/alias:Alias::key-alias.arn}, known only once the resources it names exist",
+        )
+    ]
 
 
 def test_the_evidence_lists_each_template_used(evidence: dict) -> None:

@@ -36,11 +36,15 @@ def _config(tmp_path: Path, entries: dict[str, object]) -> Path:
 
 def _waivers(tmp_path: Path, *rules: str, text: str | None = None) -> Path:
     path = tmp_path / "waivers.yaml"
-    path.write_text(text if text is not None else "waivers:\n" + "".join(WAIVER.format(rule=r) for r in rules))
+    path.write_text(
+        text if text is not None else "waivers:\n" + "".join(WAIVER.format(rule=r) for r in rules)
+    )
     return path
 
 
-def _check(capsys: pytest.CaptureFixture[str], *args: object, packs: tuple[Path, ...] = ()) -> tuple[int, str]:
+def _check(
+    capsys: pytest.CaptureFixture[str], *args: object, packs: tuple[Path, ...] = ()
+) -> tuple[int, str]:
     pack_args = [arg for pack in packs for arg in ("--pack", str(pack))]
     code = main(["check", str(PREVIEW), *pack_args, *[str(a) for a in args]])
     return code, capsys.readouterr().err
@@ -110,12 +114,16 @@ def test_a_waiver_of_a_foreign_packs_rule_is_known_when_it_is_loaded(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     waivers = _waivers(tmp_path, "no-public-buckets")
-    code, err = _check(capsys, "--waivers", waivers, "--format", "text", "--out-dir", tmp_path, packs=(USER_PACK,))
+    code, err = _check(
+        capsys, "--waivers", waivers, "--format", "text", "--out-dir", tmp_path, packs=(USER_PACK,)
+    )
     assert (code, err) == (0, "")
     assert "W1" in (tmp_path / "stackyard-check.txt").read_text()
 
 
-def test_a_valid_waiver_left_unused_is_still_a_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_valid_waiver_left_unused_is_still_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     waivers = _waivers(tmp_path, "SY-IAM-002")
     code = main(["check", str(PREVIEW), "--waivers", str(waivers), "--out-dir", str(tmp_path)])
     captured = capsys.readouterr()
@@ -127,7 +135,9 @@ def test_a_valid_waiver_left_unused_is_still_a_warning(tmp_path: Path, capsys: p
     assert captured.err == ""
 
 
-def test_check_refuses_a_waivers_file_with_a_key_twice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_refuses_a_waivers_file_with_a_key_twice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     waivers = _waivers(tmp_path, text="waivers: []\nwaivers: []\n")
     assert _check(capsys, "--waivers", waivers) == (
         2,

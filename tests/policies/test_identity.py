@@ -30,6 +30,7 @@ SAGEMAKER = {"Service": "sagemaker.amazonaws.com"}
 OIDC = {"Federated": "arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC"}
 ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/ABC"
 
+
 def _managed(name: str) -> dict:
     return {"role": "r", "policyArn": f"arn:aws:iam::aws:policy/{name}"}
 
@@ -40,9 +41,7 @@ CASES = [
     resource_case("SY-IAM-001", "scoped-managed", ATTACH, _managed("AmazonSageMakerReadOnly")),
     resource_case("SY-IAM-001", "write-only-managed", ATTACH, _managed("AWSXrayWriteOnlyAccess")),
     resource_case("SY-IAM-001", "eks-node-managed", ATTACH, _managed("AmazonEKSWorkerNodePolicy")),
-    resource_case(
-        "SY-IAM-001", "service-role-path", ATTACH, _managed("service-role/AWSBatchServiceRole")
-    ),
+    resource_case("SY-IAM-001", "service-role-path", ATTACH, _managed("service-role/AWSBatchServiceRole")),
     resource_case(
         "SY-IAM-001",
         "full-access",
@@ -98,7 +97,9 @@ CASES = [
         "attaches the AWS managed policy 'AmazonNotYetReleasedFullAccess', judged by its name alone: the IAM "
         f"dataset ({DATASET}) does not know this policy",
     ),
-    resource_case("SY-IAM-001", "unknown-to-the-dataset-scoped", ATTACH, _managed("AmazonNotYetReleasedReadOnly")),
+    resource_case(
+        "SY-IAM-001", "unknown-to-the-dataset-scoped", ATTACH, _managed("AmazonNotYetReleasedReadOnly")
+    ),
     resource_case(
         "SY-IAM-001",
         "role-managed-arns",
@@ -140,7 +141,11 @@ CASES = [
         "SY-IAM-003",
         "read-wildcards",
         POLICY,
-        {"policy": _doc({"Effect": "Allow", "Action": ["s3:Get*", "s3:List*", "kms:Describe*"], "Resource": "*"})},
+        {
+            "policy": _doc(
+                {"Effect": "Allow", "Action": ["s3:Get*", "s3:List*", "kms:Describe*"], "Resource": "*"}
+            )
+        },
     ),
     resource_case(
         "SY-IAM-003",

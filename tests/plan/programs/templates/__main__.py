@@ -61,3 +61,7 @@ aws.sns.Topic(
         lambda values: json.dumps({"bucket": values[0], "token": values[1]})
     ),
 )
+
+# A key named through its alias: the rule needs the alias' ARN itself, which no template can give.
+alias = aws.kms.Alias("key-alias", name="alias/data", target_key_id=key.key_id)
+aws.sns.Topic("by-alias", kms_master_key_id=alias.arn)
