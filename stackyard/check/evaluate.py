@@ -29,13 +29,14 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from stackyard.check.analyzer import PackWorkers, build_requests, started_packs
 from stackyard.check.defaults import with_provider_defaults
+from stackyard.check.in_process import IN_PROCESS, InProcessPack
 from stackyard.check.indeterminate import parse_indeterminate
 from stackyard.check.inputs import read_input
 from stackyard.check.model import (
@@ -107,6 +108,9 @@ class CheckOptions:
     """Seconds the packs have, in all, to answer (None: no limit)."""
     resources: CheckInput | None = None
     """Resources already read (`stackyard audit` reads them from the account); else `input_path` is read."""
+    engine_faithful: bool = False
+    """Run every pack in its own process, as the engine runs it, stackyard's own catalog included
+    (otherwise that one is evaluated in-process: `stackyard.check.in_process`)."""
 
 
 def run_check(
@@ -121,7 +125,7 @@ def run_check(
     read = with_provider_defaults(options.resources or read_input(options.input_path, options.stack, options.invokes))
     packs: list[Pack] = []
     findings: list[Finding] = []
-    with started_packs(options.packs, read, options.timeout_s) as running:
+    with started_packs(options.packs, read, options.timeout_s, options.engine_faithful) as running:
         # Done while the packs start: the requests are the same for every pack.
         checked = resolve_unknowns(read)
         requests, stack_request = build_requests(checked.resources)
@@ -149,7 +153,7 @@ def run_check(
 
 
 def _run_pack(
-    workers: PackWorkers,
+    running: PackWorkers | InProcessPack,
     checked: CheckInput,
     requests: list[Any],
     stack_request: Any,
@@ -157,28 +161,23 @@ def _run_pack(
     advance: Callable[[int], None] | None,
 ) -> tuple[Pack, list[Finding]]:
     from google.protobuf import empty_pb2
-    from pulumi.runtime.proto import analyzer_pb2
 
-    process = workers.main
-    info = process.call("GetAnalyzerInfo", empty_pb2.Empty())
+    info = running.call("GetAnalyzerInfo", empty_pb2.Empty())
     effective = reconcile(info, for_pack(config, info.name))
-    workers.each("Configure", to_request(effective))
+    running.each("Configure", to_request(effective))
     # The version in PulumiPolicy.yaml wins over the server's, as in the engine.
-    version = str(process.manifest.get("version") or info.version)
+    version = str(running.manifest.get("version") or info.version)
     rules = [_rule(p, info.name, effective) for p in info.policies]
-    pack = Pack(info.name, version, str(process.path), config_hash(effective), tuple(rules))
+    pack = Pack(
+        info.name, version, str(running.path), config_hash(effective), tuple(rules), running.evaluation
+    )
     resource_rules = [r for r in rules if r.kind == "resource"]
     stack_rules = [r for r in rules if r.kind == "stack"]
     findings: list[Finding] = []
-    responses, stack = workers.analyze_all(
+    responses, stack = running.analyze_all(
         requests if resource_rules else [], stack_request if stack_rules else None, advance
     )
-    answers: dict[bytes, dict[str, tuple[Result, str]]] = {}
-    for resource, response in zip(checked.resources, responses, strict=False):
-        # Resources of one type mostly get the same answer, byte for byte: read each answer once.
-        verdicts = answers.get(response)
-        if verdicts is None:
-            verdicts = answers[response] = _verdicts(analyzer_pb2.AnalyzeResponse.FromString(response))
+    for resource, verdicts in zip(checked.resources, _resource_verdicts(responses), strict=False):
         for rule in resource_rules:
             result, message = verdicts.get(rule.name) or _silent(rule)
             findings.append(
@@ -187,6 +186,35 @@ def _run_pack(
     if stack is not None:
         findings.extend(_stack_findings(stack.result(), stack_rules, checked))
     return pack, findings
+
+
+def _resource_verdicts(responses: list[Any]) -> Iterator[dict[str, tuple[Result, str]]]:
+    """What a pack said about each resource, per policy that said something.
+
+    From a pack process, a serialized `AnalyzeResponse`: resources of one type mostly get the same
+    answer, byte for byte, so each answer is read once. In-process, an `in_process.Answer`: the
+    policies not applicable to the resource's type (one mapping per type), and the response of
+    those that ran."""
+    from pulumi.runtime.proto import analyzer_pb2
+
+    parsed: dict[Any, dict[str, tuple[Result, str]]] = {}
+    for response in responses:
+        if isinstance(response, bytes):
+            verdicts = parsed.get(response)
+            if verdicts is None:
+                verdicts = parsed[response] = _verdicts(analyzer_pb2.AnalyzeResponse.FromString(response))
+            yield verdicts
+            continue
+        skipped, ran = response
+        base = parsed.get(id(skipped))
+        if base is None:
+            base = parsed[id(skipped)] = {
+                name: (Result.NOT_APPLICABLE, reason) for name, reason in skipped.items()
+            }
+        if ran is None or not (ran.diagnostics or ran.not_applicable):
+            yield base
+        else:
+            yield {**base, **_verdicts(ran)}
 
 
 OFFLINE_COVERAGE_PACK = "stackyard-offline-coverage"
@@ -207,7 +235,7 @@ def _coverage_pack() -> Pack:
         remediation="Check the output of `pulumi preview --json` (where the engine has expanded the "
         "component) instead of a stackyard plan, or waive the component with a reason.",
     )
-    return Pack(OFFLINE_COVERAGE_PACK, stackyard.__version__, "(built in)", "", (rule,))
+    return Pack(OFFLINE_COVERAGE_PACK, stackyard.__version__, "(built in)", "", (rule,), IN_PROCESS)
 
 
 def _coverage_findings(rule: Rule, checked: CheckInput) -> list[Finding]:

@@ -24,52 +24,20 @@ ERROR_MARK = "stackyard: the policy raised "
 """Start of the message a raising policy reports; `stackyard check` makes it an `error` result."""
 
 
-_PACK_DIR = ""
-"""The pack's directory (set in `main`): a raise is located at the pack's own line, not the SDK's."""
-
-
-def _describe(error: BaseException) -> str:
+def _describe(error: BaseException, pack_dir: str) -> str:
     frames = traceback.extract_tb(error.__traceback__)
-    own = [frame for frame in frames if _PACK_DIR and frame.filename.startswith(_PACK_DIR)]
+    own = [frame for frame in frames if pack_dir and frame.filename.startswith(pack_dir)]
     located = own or list(frames)
     where = f" at {located[-1].filename}:{located[-1].lineno}" if located else ""
     return f"{ERROR_MARK}{type(error).__name__}: {error}{where}"
 
 
-def _guard(policy_class: Any, passthrough: tuple[type[BaseException], ...]) -> None:
-    original = policy_class.validate
-
-    def validate(self: Any, args: Any, report_violation: Any) -> Any:
-        try:
-            result = original(self, args, report_violation)
-        except passthrough:
-            raise
-        except Exception as error:
-            report_violation(_describe(error), None)
-            return None
-        if not inspect.isawaitable(result):
-            return result
-
-        async def guarded() -> None:
-            try:
-                await result
-            except passthrough:
-                raise
-            except Exception as error:
-                report_violation(_describe(error), None)
-
-        return guarded()
-
-    policy_class.validate = validate
-
-
-def main() -> None:
-    global _PACK_DIR
+def protocol_exceptions() -> tuple[type[BaseException], ...]:
+    """What a policy raises to answer through the protocol (an unknown value, not applicable):
+    not errors, so the wrapper lets them through to pulumi_policy's analyzer."""
     from pulumi_policy import policy
 
-    _PACK_DIR = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else ""
-    # Unknown values and not-applicable are answers of the protocol, not errors.
-    passthrough = tuple(
+    return tuple(
         klass
         for klass in (
             getattr(policy, "UnknownValueError", None),
@@ -77,8 +45,47 @@ def main() -> None:
         )
         if isinstance(klass, type)
     )
-    _guard(policy.ResourceValidationPolicy, passthrough)
-    _guard(policy.StackValidationPolicy, passthrough)
+
+
+def guarded(original: Any, passthrough: tuple[type[BaseException], ...], pack_dir: str) -> Any:
+    """`original` (a policy class's `validate(self, args, report_violation)`), with an exception
+    reported as that policy's error; a raise is located at the last frame under `pack_dir`.
+
+    The one wrapper of both paths: the pack process installs it on pulumi_policy's policy classes
+    (`main`), and `stackyard check` calls it for each policy of its own catalog evaluated in-process
+    (`stackyard.check.in_process`)."""
+
+    def validate(self: Any, args: Any, report_violation: Any) -> Any:
+        try:
+            result = original(self, args, report_violation)
+        except passthrough:
+            raise
+        except Exception as error:
+            report_violation(_describe(error, pack_dir), None)
+            return None
+        if not inspect.isawaitable(result):
+            return result
+
+        async def guarded_result() -> None:
+            try:
+                await result
+            except passthrough:
+                raise
+            except Exception as error:
+                report_violation(_describe(error, pack_dir), None)
+
+        return guarded_result()
+
+    return validate
+
+
+def main() -> None:
+    from pulumi_policy import policy
+
+    pack_dir = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else ""
+    passthrough = protocol_exceptions()
+    for policy_class in (policy.ResourceValidationPolicy, policy.StackValidationPolicy):
+        policy_class.validate = guarded(policy_class.validate, passthrough, pack_dir)  # type: ignore[method-assign]
     sys.argv = ["pulumi.policy", *sys.argv[1:]]
     runpy.run_module("pulumi.policy", run_name="__main__", alter_sys=True)
 
