@@ -38,11 +38,12 @@ def test_text_has_summary_failures_and_waivers(reports: dict[str, str]) -> None:
 def test_json_evidence_matrix_follows_its_schema(reports: dict[str, str], scenario: CheckRun) -> None:
     document = json.loads(reports["json"])
     jsonschema.Draft202012Validator(json.loads(evidence.SCHEMA_PATH.read_text())).validate(document)
-    assert document["schemaVersion"] == evidence.SCHEMA_VERSION == "2.0"
+    assert document["schemaVersion"] == evidence.SCHEMA_VERSION == "2.1"
     assert len(document["results"]) == len(scenario.findings)
     assert document["summary"] == scenario.counts()
     assert document["input"]["sha256"] == scenario.input.sha256
     assert [p["name"] for p in document["packs"]] == ["user-pack", "catalog-style"]
+    assert [p["evaluation"] for p in document["packs"]] == ["engine", "engine"]  # neither is the stackyard catalog
     assert all(len(p["configSha256"]) == 64 for p in document["packs"])
     assert document["git"]["commit"] == scenario.git_commit
     assert [(r["urn"].rsplit("::", 1)[1], r["path"], r["fromUrn"]) for r in document["resolved"]] == [
