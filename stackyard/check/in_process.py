@@ -101,6 +101,7 @@ class InProcessPack:
         self._context = contextvars.copy_context()
         self._context.run(_configure_runtime, checked)
         self._plans: dict[str, tuple[dict[str, str], list[tuple[Any, Any]]]] = {}
+        self._providers: dict[str, tuple[Any, Any]] = {}
 
     # --- the calls `evaluate` makes of a pack ---
 
@@ -174,7 +175,7 @@ class InProcessPack:
         props = self._props(request.properties)
         converted[request.urn] = (request.properties, props)
         opts = self._servicer._get_resource_options(request)
-        provider = self._servicer._get_provider_resource(request)
+        provider = self._provider(request)
         response = sdk.proto.AnalyzeResponse()
         for policy, level in run:
             args = sdk.ResourceValidationArgs(
@@ -227,7 +228,7 @@ class InProcessPack:
                 r.urn,
                 r.name,
                 self._servicer._get_resource_options(r),
-                self._servicer._get_provider_resource(r),
+                self._provider(r),
                 None,
                 [],
                 {},
@@ -249,6 +250,17 @@ class InProcessPack:
             for key, urns in property_dependencies.items():
                 resource.property_dependencies[key] = [by_urn[d] for d in urns if d in by_urn]
         return resources
+
+    def _provider(self, request: Any) -> Any:
+        """The servicer's `PolicyProviderResource` of the request's provider, converted once per
+        provider: thousands of resources share a handful (the same message each time)."""
+        if not request.HasField("provider"):
+            return None
+        urn = request.provider.urn
+        seen = self._providers.get(urn)
+        if seen is None or seen[0] != request.provider:
+            seen = self._providers[urn] = (request.provider, self._servicer._get_provider_resource(request))
+        return seen[1]
 
     def _props(self, properties: Any) -> Any:
         sdk = self._sdk
