@@ -407,14 +407,17 @@ def read_manifest(path: Path) -> dict[str, Any]:
     return manifest
 
 
-def _struct(value: dict[str, Any]) -> Any:
+def properties_struct(value: dict[str, Any]) -> Any:
+    """Properties as every request carries them (a `google.protobuf.Struct`)."""
     struct = struct_pb2.Struct()
     struct.update(value)
     return struct
 
 
-def build_requests(resources: Sequence[Resource]) -> tuple[list[Any], Any]:
-    """The `Analyze` request of each resource and the one `AnalyzeStack` request.
+def build_requests(resources: Sequence[Resource], stack: bool = True) -> tuple[list[Any], Any | None]:
+    """The `Analyze` request of each resource and the one `AnalyzeStack` request (None without
+    `stack`: no pack process needs it; stackyard's catalog in-process builds its stack from the
+    resources and these requests, `stackyard.check.in_process`).
 
     They are the same for every pack, so they are built once. A provider's message and a set of
     options are built once too and shared: thousands of resources use a handful of each.
@@ -430,7 +433,7 @@ def build_requests(resources: Sequence[Resource]) -> tuple[list[Any], Any]:
             return None
         if p.urn not in providers:
             providers[p.urn] = analyzer_pb2.AnalyzerProviderResource(
-                urn=p.urn, type=p.type, name=p.name, properties=_struct(p.properties)
+                urn=p.urn, type=p.type, name=p.name, properties=properties_struct(p.properties)
             )
         return providers[p.urn]
 
@@ -457,9 +460,9 @@ def build_requests(resources: Sequence[Resource]) -> tuple[list[Any], Any]:
         return options[key]
 
     analyze: list[Any] = []
-    stack: list[Any] = []
+    stack_resources: list[Any] = []
     for resource in resources:
-        inputs = _struct(resource.inputs)
+        inputs = properties_struct(resource.inputs)
         resource_options, provider = options_of(resource), provider_of(resource)
         analyze.append(
             analyzer_pb2.AnalyzeRequest(
@@ -471,10 +474,12 @@ def build_requests(resources: Sequence[Resource]) -> tuple[list[Any], Any]:
                 provider=provider,
             )
         )
+        if not stack:
+            continue
         # The engine gives stack policies the final outputs; a plan or preview has none, so they
         # get the inputs, which is what the outputs of a create are at preview.
-        outputs = _struct(resource.outputs) if resource.outputs is not None else inputs
-        stack.append(
+        outputs = properties_struct(resource.outputs) if resource.outputs is not None else inputs
+        stack_resources.append(
             analyzer_pb2.AnalyzerResource(
                 urn=resource.urn,
                 type=resource.type,
@@ -491,4 +496,4 @@ def build_requests(resources: Sequence[Resource]) -> tuple[list[Any], Any]:
                 },
             )
         )
-    return analyze, analyzer_pb2.AnalyzeStackRequest(resources=stack)
+    return analyze, analyzer_pb2.AnalyzeStackRequest(resources=stack_resources) if stack else None

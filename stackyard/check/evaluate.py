@@ -29,14 +29,15 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stackyard.check.analyzer import PackWorkers, build_requests, started_packs
+from stackyard.check.analyzer import PackWorkers, StackAnalysis, build_requests, started_packs
 from stackyard.check.defaults import with_provider_defaults
-from stackyard.check.in_process import IN_PROCESS, InProcessPack
+from stackyard.check.in_process import IN_PROCESS, Answered, InProcessPack
 from stackyard.check.indeterminate import parse_indeterminate
 from stackyard.check.inputs import read_input
 from stackyard.check.model import (
@@ -77,7 +78,8 @@ class CheckRun:
         return sum(1 for f in self.findings if f.result is result)
 
     def counts(self) -> dict[str, int]:
-        return {r.value: self.count(r) for r in Result}
+        counted = Counter(f.result for f in self.findings)
+        return {r.value: counted[r] for r in Result}
 
     def blocking(self) -> list[Finding]:
         """The findings that make the run fail: errors, mandatory failures (and, strict, indeterminates)."""
@@ -128,7 +130,9 @@ def run_check(
     with started_packs(options.packs, read, options.timeout_s, options.engine_faithful) as running:
         # Done while the packs start: the requests are the same for every pack.
         checked = resolve_unknowns(read)
-        requests, stack_request = build_requests(checked.resources)
+        requests, stack_request = build_requests(
+            checked.resources, stack=any(isinstance(each, PackWorkers) for each in running)
+        )
         for workers in running:
             workers.connect(checked)
             advance = progress(len(checked.resources), len(running)) if progress else None
@@ -174,9 +178,14 @@ def _run_pack(
     resource_rules = [r for r in rules if r.kind == "resource"]
     stack_rules = [r for r in rules if r.kind == "stack"]
     findings: list[Finding] = []
-    responses, stack = running.analyze_all(
-        requests if resource_rules else [], stack_request if stack_rules else None, advance
-    )
+    responses: list[Any]
+    stack: StackAnalysis | Answered | None
+    if isinstance(running, InProcessPack):
+        responses, stack = running.evaluate(checked, requests, bool(resource_rules), bool(stack_rules), advance)
+    else:
+        responses, stack = running.analyze_all(
+            requests if resource_rules else [], stack_request if stack_rules else None, advance
+        )
     for resource, verdicts in zip(checked.resources, _resource_verdicts(responses), strict=False):
         for rule in resource_rules:
             result, message = verdicts.get(rule.name) or _silent(rule)

@@ -102,6 +102,8 @@ class InProcessPack:
         self._context.run(_configure_runtime, checked)
         self._plans: dict[str, tuple[dict[str, str], list[tuple[Any, Any]]]] = {}
         self._providers: dict[str, tuple[Any, Any]] = {}
+        self._tags: Any = {}
+        """The stack's tags, as `ConfigureStack` gave them to the servicer."""
 
     # --- the calls `evaluate` makes of a pack ---
 
@@ -114,31 +116,38 @@ class InProcessPack:
     each = call
     """Configuration reaches the one analyzer."""
 
-    def analyze_all(
+    def evaluate(
         self,
+        checked: CheckInput,
         requests: Sequence[Any],
-        stack_request: Any | None = None,
+        resources: bool,
+        stack: bool,
         progress: Callable[[int], None] | None = None,
-    ) -> tuple[list[Answer], _Answered | None]:
-        """Each resource's `Answer`, in order, and the stack's analysis when asked."""
-        return self._context.run(self._analyze_all, requests, stack_request, progress)
+    ) -> tuple[list[Answer], Answered | None]:
+        """Each resource's `Answer`, in order (with `resources`), and the stack's analysis (with
+        `stack`). `requests` are the `Analyze` requests of `checked.resources`, in order."""
+        return self._context.run(self._evaluate, checked, requests, resources, stack, progress)
 
     # --- evaluation ---
 
-    def _analyze_all(
-        self, requests: Sequence[Any], stack_request: Any | None, progress: Callable[[int], None] | None
-    ) -> tuple[list[Answer], _Answered | None]:
+    def _evaluate(
+        self,
+        checked: CheckInput,
+        requests: Sequence[Any],
+        resources: bool,
+        stack: bool,
+        progress: Callable[[int], None] | None,
+    ) -> tuple[list[Answer], Answered | None]:
         self._plans.clear()  # the levels come from the configuration, which may have changed
-        converted: dict[str, tuple[Any, Any]] = {}
+        self._tags = getattr(self._servicer, "_PolicyAnalyzerServicer__stack_tags", {})
+        converted: dict[str, Any] = {}
         answers = []
-        for request in requests:
+        for request in requests if resources else ():
             answers.append(self._analyze(request, converted))
             if progress:
                 progress(1)
-        stack = (
-            _Answered(self._analyze_stack(stack_request, converted)) if stack_request is not None else None
-        )
-        return answers, stack
+        analysed = Answered(self._analyze_stack(checked, requests, converted)) if stack else None
+        return answers, analysed
 
     def _plan(self, resource_type: str) -> tuple[dict[str, str], list[tuple[Any, Any]]]:
         """For a resource type: the policies answered without a call (name -> not-applicable reason)
@@ -172,8 +181,7 @@ class InProcessPack:
         if not run:
             return skipped, None
         sdk = self._sdk
-        props = self._props(request.properties)
-        converted[request.urn] = (request.properties, props)
+        props = converted[request.urn] = self._props(request.properties)
         opts = self._servicer._get_resource_options(request)
         provider = self._provider(request)
         response = sdk.proto.AnalyzeResponse()
@@ -186,12 +194,12 @@ class InProcessPack:
                 opts,
                 provider,
                 self._servicer._get_policy_config(policy.name),
-                self._stack_tags(),
+                self._tags,
             )
             self._run(policy, level, args, response, request.urn)
         return skipped, response
 
-    def _analyze_stack(self, request: Any, converted: dict[str, tuple[Any, Any]]) -> Any:
+    def _analyze_stack(self, checked: CheckInput, requests: Sequence[Any], converted: dict[str, Any]) -> Any:
         sdk = self._sdk
         response = sdk.proto.AnalyzeResponse()
         run = []
@@ -204,52 +212,50 @@ class InProcessPack:
             )
         if not run:
             return response
-        resources = self._stack_resources(request, converted)
+        resources = self._stack_resources(checked, requests, converted)
         for policy, level in run:
-            args = sdk.StackValidationArgs(
-                resources, self._servicer._get_policy_config(policy.name), self._stack_tags()
-            )
+            args = sdk.StackValidationArgs(resources, self._servicer._get_policy_config(policy.name), self._tags)
             self._run(policy, level, args, response, "the stack")
         return response
 
-    def _stack_resources(self, request: Any, converted: dict[str, tuple[Any, Any]]) -> list[Any]:
-        """The stack's `PolicyResource`s, linked as the servicer links them. One list serves every
-        stack policy (the servicer builds one per policy; the catalog's rules only read it)."""
+    def _stack_resources(self, checked: CheckInput, requests: Sequence[Any], converted: dict[str, Any]) -> list[Any]:
+        """The stack's `PolicyResource`s, as the servicer builds them from the `AnalyzeStack`
+        request the process path sends (`analyzer.build_requests`): the outputs when the input has
+        them, else the inputs (already converted for `Analyze`), each resource's options and
+        provider, linked to its parent, dependencies and property dependencies. One list serves
+        every stack policy (the servicer builds one per policy; the catalog's rules only read it)."""
+        from stackyard.check.analyzer import properties_struct
+
         sdk = self._sdk
-        resources = []
-        links = []
-        for r in request.resources:
-            seen = converted.get(r.urn)
-            # The same properties as the resource's `Analyze` request: already converted.
-            props = seen[1] if seen is not None and seen[0] == r.properties else self._props(r.properties)
-            resource = sdk.PolicyResource(
-                r.type,
+        built = []
+        for resource, request in zip(checked.resources, requests, strict=True):
+            if resource.outputs is not None:
+                props = self._props(properties_struct(resource.outputs))
+            else:
+                props = converted.get(resource.urn)
+                if props is None:
+                    props = converted[resource.urn] = self._props(request.properties)
+            policy_resource = sdk.PolicyResource(
+                resource.type,
                 props,
-                r.urn,
-                r.name,
-                self._servicer._get_resource_options(r),
-                self._provider(r),
+                resource.urn,
+                resource.name,
+                self._servicer._get_resource_options(request),
+                self._provider(request),
                 None,
                 [],
                 {},
             )
-            resources.append(resource)
-            links.append(
-                (
-                    resource,
-                    r.parent,
-                    list(r.dependencies),
-                    {k: list(v.urns) for k, v in r.propertyDependencies.items()},
-                )
-            )
-        by_urn = {resource.urn: resource for resource in resources}
-        for resource, parent, dependencies, property_dependencies in links:
-            if parent is not None and parent in by_urn:
-                resource.parent = by_urn[parent]
-            resource.dependencies.extend(by_urn[d] for d in dependencies if d in by_urn)
-            for key, urns in property_dependencies.items():
-                resource.property_dependencies[key] = [by_urn[d] for d in urns if d in by_urn]
-        return resources
+            built.append((policy_resource, resource))
+        by_urn = {policy_resource.urn: policy_resource for policy_resource, _ in built}
+        for policy_resource, resource in built:
+            if resource.parent is not None and resource.parent in by_urn:
+                policy_resource.parent = by_urn[resource.parent]
+            policy_resource.dependencies.extend(by_urn[d] for d in resource.dependencies if d in by_urn)
+            for key, urns in resource.property_dependencies.items():
+                if urns:  # as the request carries them: only those with a resource
+                    policy_resource.property_dependencies[key] = [by_urn[d] for d in urns if d in by_urn]
+        return [policy_resource for policy_resource, _ in built]
 
     def _provider(self, request: Any) -> Any:
         """The servicer's `PolicyProviderResource` of the request's provider, converted once per
@@ -267,9 +273,6 @@ class InProcessPack:
         return sdk.unknown_checking_proxy(
             sdk.deserialize_properties(sdk.json_format.MessageToDict(properties))
         )
-
-    def _stack_tags(self) -> Any:
-        return getattr(self._servicer, "_PolicyAnalyzerServicer__stack_tags", {})
 
     def _run(self, policy: Any, level: Any, args: Any, response: Any, subject: str) -> None:
         """One policy on one subject, answered into `response` as the servicer answers it."""
@@ -316,7 +319,7 @@ class InProcessPack:
             )
 
 
-class _Answered:
+class Answered:
     """The stack's `AnalyzeResponse`, as `analyzer.StackAnalysis` gives it (`result()`)."""
 
     def __init__(self, response: Any) -> None:
