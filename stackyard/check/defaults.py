@@ -6,8 +6,9 @@ the program sent, before any provider ran: without these, such a pack raises `Ke
 
 Only the properties below are filled, and only with the default pulumi-aws itself documents for
 them (its generated docstrings say "Defaults to `false`."), read from the installed package, never
-typed in here. They are read from the package's source files, for the types the input has: importing
-pulumi_aws to read them cost seconds, more than the rest of a 2,000-resource check. A `pulumi preview --json` document already has them and is left alone.
+typed in here. They are read from the package's source files, for the types the input has:
+importing pulumi_aws to read them cost seconds, more than the rest of a 2,000-resource check. A
+`pulumi preview --json` document already has them and is left alone.
 """
 
 from __future__ import annotations
