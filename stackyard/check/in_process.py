@@ -32,7 +32,6 @@ both paths give the same evidence (tests/check/test_in_process.py).
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -288,6 +287,8 @@ class InProcessPack:
         try:
             result = validate(policy, args, report)
             if isawaitable(result):
+                import asyncio  # lazily: `stackyard --help` imports this module
+
                 loop = asyncio.new_event_loop()
                 try:
                     loop.run_until_complete(result)
