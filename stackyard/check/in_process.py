@@ -75,7 +75,8 @@ reason), and the `AnalyzeResponse` of the policies that ran (None when none did)
 
 
 class InProcessPack:
-    """The catalog at `path` evaluated in this process; the same calls as `analyzer.PackWorkers`."""
+    """The catalog at `path` evaluated in this process: the one-off calls of `analyzer.PackWorkers`
+    (`connect`, `call`, `each`), and `evaluate` in place of its `analyze_all`."""
 
     evaluation = IN_PROCESS
 
