@@ -27,19 +27,31 @@ class Run:
     exit_code: int
     phases: dict[str, float] = field(default_factory=dict)
     stdout: str = ""
+    cpu_seconds: float = 0.0
+    """User and system CPU time of that child (from the same `os.wait4`)."""
 
 
 class CommandFailed(RuntimeError):
     pass
 
 
-def run(arguments: list[str], *, ok_codes: tuple[int, ...] = (0,), timings: bool = False) -> Run:
+def run(
+    arguments: list[str],
+    *,
+    ok_codes: tuple[int, ...] = (0,),
+    timings: bool = False,
+    interpreter: str = sys.executable,
+    pythonpath: bool = True,
+) -> Run:
     """Run `python <arguments>` from the repository root. With `timings`, the command is given a
-    file to write its phases to (its last argument... see `probe.py` and `plain_program.py`)."""
+    file to write its phases to (its last argument... see `probe.py` and `plain_program.py`).
+    Another tool (Checkov) runs under its own `interpreter`, without the repository on its path."""
     with tempfile.TemporaryDirectory(prefix="stackyard-bench-") as scratch:
         timings_path = Path(scratch) / "timings.json"
-        command = [sys.executable, *[str(timings_path) if a == TIMINGS else a for a in arguments]]
-        environment = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONHASHSEED": "0"}
+        command = [interpreter, *[str(timings_path) if a == TIMINGS else a for a in arguments]]
+        environment = {**os.environ, "PYTHONHASHSEED": "0"}
+        if pythonpath:
+            environment["PYTHONPATH"] = str(REPO)
         environment.pop("STACKYARD_DEBUG", None)
         with (
             tempfile.TemporaryFile() as stdout,
@@ -62,6 +74,7 @@ def run(arguments: list[str], *, ok_codes: tuple[int, ...] = (0,), timings: bool
     return Run(
         seconds=seconds,
         peak_rss_bytes=usage.ru_maxrss * 1024,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
         exit_code=process.returncode,
         phases=phases,
         stdout=output,

@@ -26,6 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.baseline import PLAIN_PROGRAM, write_baseline
+from benchmarks.checkov import ENVIRONMENT_VARIABLE as CHECKOV_ENVIRONMENT_VARIABLE
+from benchmarks.checkov import compare as compare_with_checkov
+from benchmarks.checkov import find_checkov
 from benchmarks.generator import STACK, platform_spec, shape_for, write_project
 from benchmarks.measure import REPO, TIMINGS, Run, run
 
@@ -40,6 +43,7 @@ TARGETS = {
     "plan_over_baseline_at_2000": 1.15,
     "per_resource_10000_over_500": 1.20,
     "check_2000_seconds": 2.0,
+    "check_over_checkov_at_2000": 0.1,
     "peak_memory_10000_bytes": 1.5 * GIB,
     "help_seconds": 0.5,
 }
@@ -77,8 +81,17 @@ def _check_counts(output: str) -> dict[str, int]:
     raise ValueError(f"no results line in the check output:\n{output[:2000]}")
 
 
+CHECKOV_SIZE = 2000
+"""The size at which `stackyard check` is compared with Checkov (when Checkov is found)."""
+
+
 def measure_size(
-    target: int, workdir: Path, repeats: int | None, check: bool, say: Callable[[str], None]
+    target: int,
+    workdir: Path,
+    repeats: int | None,
+    check: bool,
+    say: Callable[[str], None],
+    checkov: Path | None = None,
 ) -> dict[str, Any]:
     shape = shape_for(target)
     project = write_project(workdir / f"size-{target}", platform_spec(shape))
@@ -152,7 +165,12 @@ def measure_size(
             "evaluations": evaluations,
             "evaluations_per_second": round(evaluations / check_seconds),
             "peak_rss_bytes": max(each.peak_rss_bytes for each in checks),
+            "median_cpu_seconds": round(_median(checks, lambda each: each.cpu_seconds), 3),
         }
+        if checkov is not None and target == CHECKOV_SIZE:
+            result["checkov"] = compare_with_checkov(
+                plan_path, checkov, rounds, lambda line: say(f"[{target}] {line}"), check_command
+            )
 
     say(f"[{target}] validate")
     validates = [run(_stackyard("validate", str(project / "spec.json")), timings=True) for _ in range(3)]
@@ -253,6 +271,13 @@ def evaluate_targets(sizes: list[dict[str, Any]], startup: dict[str, Any]) -> li
         "stackyard check of the 2,000-resource plan, whole catalog, strict preset (s)",
         at_2000["check"]["median_seconds"] if at_2000 and "check" in at_2000 else None,
         TARGETS["check_2000_seconds"],
+    )
+    compared = at_2000.get("checkov") if at_2000 else None
+    verdict(
+        "check_over_checkov_at_2000",
+        "stackyard check wall / Checkov wall, same 2,000-resource plan (at least 10x faster)",
+        round(1 / compared["checkov_over_stackyard_wall"], 3) if compared else None,
+        TARGETS["check_over_checkov_at_2000"],
     )
     verdict(
         "peak_memory_10000_bytes",
@@ -406,6 +431,19 @@ def print_report(report: dict[str, Any]) -> None:
         f"{startup['help']['median_seconds']:.3f} s, stackyard validate {startup['validate']['spec']} "
         f"{startup['validate']['median_seconds']:.3f} s, bare python {startup['python']['median_seconds']:.3f} s"
     )
+    for size in report["sizes"]:
+        compared = size.get("checkov")
+        if compared:
+            ours, theirs = compared["stackyard"], compared["checkov"]
+            console.print(
+                f"check vs Checkov {theirs['version']} on the same {size['resources']:,}-resource plan "
+                f"({theirs['terraform_resources']:,} Terraform resources, {len(theirs['checks'])} checks), median of "
+                f"{compared['rounds']}: stackyard check {ours['median_seconds']:.2f} s wall, "
+                f"{ours['median_cpu_seconds']:.2f} CPU s, {_mib(ours['peak_rss_bytes'])}; Checkov "
+                f"{theirs['median_seconds']:.2f} s wall, {theirs['median_cpu_seconds']:.2f} CPU s, "
+                f"{_mib(theirs['peak_rss_bytes'])}: {compared['checkov_over_stackyard_wall']:.1f}x faster by wall "
+                f"time, {compared['checkov_over_stackyard_cpu']:.1f}x by CPU"
+            )
     typed = report.get("typed_registration")
     if typed:
         console.print(
@@ -449,7 +487,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--startup-runs", type=int, default=5, help="Runs of each start-up command (median).")
     parser.add_argument("--no-check", action="store_true", help="Skip stackyard check.")
     parser.add_argument("--keep", type=Path, help="Keep the generated projects, plans and baselines here.")
+    parser.add_argument(
+        "--checkov",
+        help=f"Checkov executable to compare the check with at {CHECKOV_SIZE:,} resources (default: "
+        f"${CHECKOV_ENVIRONMENT_VARIABLE}, then PATH; skipped when none is found).",
+    )
     options = parser.parse_args(argv)
+    checkov = None if options.no_check else find_checkov(options.checkov)
 
     if options.sizes:
         sizes = [int(size) for size in options.sizes.split(",")]
@@ -472,7 +516,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["STACKYARD_CACHE_DIR"] = scratch + "/answers"
         startup = measure_startup(startup_runs, say)
         typed = measure_typed_registration(200 if options.quick else 2000, 1 if options.quick else 3, say)
-        results = [measure_size(size, workdir, repeats, not options.no_check, say) for size in sizes]
+        results = [measure_size(size, workdir, repeats, not options.no_check, say, checkov) for size in sizes]
     add_marginal_costs(results)
     host["load_average_after"] = [round(value, 2) for value in os.getloadavg()]
     report = {
@@ -490,6 +534,9 @@ def main(argv: list[str] | None = None) -> int:
             "baseline": "benchmarks/plain_program.py: the plan's registrations replayed with pulumi.CustomResource/"
             "ComponentResource/ProviderResource under pulumi.runtime.set_mocks with the stock MockMonitor",
             "check": "stackyard check <plan> --config policies/presets/strict.json (whole catalog)",
+            "checkov": "benchmarks/checkov.py: the plan converted to a Terraform plan (terraform show -json shape), "
+            "then checkov -f tfplan.json --framework terraform_plan --check <the catalog's Checkov peers>, "
+            "interleaved with stackyard check, order alternating per round",
             "rule_evaluations": "rule x resource results the check reports (pass, fail, not applicable, waived, "
             "indeterminate), per second of check wall time",
         },

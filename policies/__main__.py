@@ -41,7 +41,7 @@ def _load_catalog() -> ModuleType:
 
 
 def main() -> None:
-    from pulumi_policy import EnforcementLevel, PolicyPack
+    from pulumi_policy import PolicyPack
 
     catalog = _load_catalog()
     from stackyard.gc_tuning import young_collections_only
@@ -50,16 +50,7 @@ def main() -> None:
     share_request_conversion()
     # The pack serves one preview or check and keeps what it converts (see stackyard.gc_tuning).
     with young_collections_only():
-        PolicyPack(
-            name=catalog.PACK_NAME,
-            policies=catalog.policies(),
-            enforcement_level=EnforcementLevel.ADVISORY,
-            description="stackyard compliance rules for MLOps stacks: residency, encryption, network, "
-            "identity, tagging, data protection, serving reliability, GPU cost and Kubernetes workloads.",
-            display_name="stackyard",
-            provider="aws",
-            tags=["mlops", "aws", "kubernetes", "compliance"],
-        )
+        PolicyPack(**catalog.pack_arguments())
 
 
 if __name__ == "__main__":

@@ -70,6 +70,8 @@ GROUPS = (
     "kubernetes",
 )
 RULE_ID = re.compile(r"^SY-[A-Z0-9]+-\d{3}$")
+NOT_CHECKED_TYPE = "resource type not checked by this rule"
+"""Why a resource rule is not applicable to a resource of a type it does not look at."""
 
 SeverityName = Literal["critical", "high", "medium", "low"]
 EnforcementName = Literal["advisory", "mandatory"]
@@ -369,9 +371,14 @@ class Rule:
             return ResourceValidationPolicy(validate=self._validate_resource, **common)
         return StackValidationPolicy(validate=self._validate_stack, **common)
 
+    def checks_type(self, resource_type: str) -> bool:
+        """Whether this resource rule looks at resources of `resource_type` at all; for the others
+        it is not applicable (`NOT_CHECKED_TYPE`) whatever their properties."""
+        return not self.resource_types or resource_type in self.resource_types
+
     def _validate_resource(self, args: ResourceValidationArgs, report: ReportViolation) -> None:
-        if self.resource_types and args.resource_type not in self.resource_types:
-            args.not_applicable("resource type not checked by this rule")
+        if not self.checks_type(args.resource_type):
+            args.not_applicable(NOT_CHECKED_TYPE)
         ctx = ResourceCheck(args, report, self.resolve_config(args.get_config()))
         try:
             self.check(ctx)
@@ -458,6 +465,21 @@ def get_rule(rule_id: str) -> Rule:
 def policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
     """The `pulumi_policy` policies of every rule, for a `PolicyPack`."""
     return [rule.policy() for rule in all_rules()]
+
+
+def pack_arguments() -> dict[str, Any]:
+    """The pack's `PolicyPack(...)` arguments: the pack process serves them (`__main__.py`), and
+    `stackyard check` evaluates the same pack in-process (`stackyard.check.in_process`)."""
+    return {
+        "name": PACK_NAME,
+        "policies": policies(),
+        "enforcement_level": EnforcementLevel.ADVISORY,
+        "description": "stackyard compliance rules for MLOps stacks: residency, encryption, network, "
+        "identity, tagging, data protection, serving reliability, GPU cost and Kubernetes workloads.",
+        "display_name": "stackyard",
+        "provider": "aws",
+        "tags": ["mlops", "aws", "kubernetes", "compliance"],
+    }
 
 
 @dataclass(frozen=True)

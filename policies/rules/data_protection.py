@@ -3,6 +3,8 @@ allowed, and backed up."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pulumi_policy import PolicyResource
 from pulumi_policy.proxy import UnknownValueError
 
@@ -100,14 +102,9 @@ def _expiration_days(ctx: StackCheck, bucket: PolicyResource, prefix: str | None
     days = []
     undecided = False
     kind = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+    expirations = ctx.view(_LifecycleExpirations)
     for config in ctx.referencing(bucket, [kind], "bucket"):
-        for rule in resource_properties.as_list(config.props.get("rules")):
-            if rule.get("status") != "Enabled":
-                continue
-            rule_prefix = str(resource_properties.get_path(rule, "filter.prefix", "") or rule.get("prefix") or "")
-            expiration = resource_properties.get_path(rule, "expiration.days")
-            if not expiration:
-                continue
+        for rule_prefix, expiration in expirations.of(config):
             if prefix is None and rule_prefix:
                 undecided = True
             elif prefix is None or prefix.startswith(rule_prefix):
@@ -117,6 +114,40 @@ def _expiration_days(ctx: StackCheck, bucket: PolicyResource, prefix: str | None
             "the offline store's S3 prefix is unknown, so prefixed lifecycle rules cannot be matched"
         )
     return days
+
+
+class _LifecycleExpirations:
+    """Each lifecycle configuration's enabled expiring rules as (prefix, expiration days), read once per check:
+    every feature group of a shared offline bucket asks about the same configuration, whose rules
+    are one per group (reading them per group was quadratic in the groups). A configuration whose
+    rules cannot be read (an unknown value) raises the same error for each group that asks."""
+
+    def __init__(self, ctx: StackCheck) -> None:
+        self._read: dict[str, list[tuple[str, Any]] | Exception] = {}
+
+    def of(self, config: PolicyResource) -> list[tuple[str, Any]]:
+        if config.urn not in self._read:
+            try:
+                self._read[config.urn] = self._expiring_rules(config)
+            except Exception as exc:
+                self._read[config.urn] = exc
+        read = self._read[config.urn]
+        if isinstance(read, Exception):
+            raise read
+        return read
+
+    @staticmethod
+    def _expiring_rules(config: PolicyResource) -> list[tuple[str, Any]]:
+        found = []
+        for rule in resource_properties.as_list(config.props.get("rules")):
+            if rule.get("status") != "Enabled":
+                continue
+            rule_prefix = str(resource_properties.get_path(rule, "filter.prefix", "") or rule.get("prefix") or "")
+            expiration = resource_properties.get_path(rule, "expiration.days")
+            if not expiration:
+                continue
+            found.append((rule_prefix, expiration))
+        return found
 
 
 def _offline_store_location(

@@ -36,6 +36,8 @@ class AuditOptions:
     waivers: Path | None = None
     strict: bool = False
     readers: Sequence[str] = field(default_factory=lambda: tuple(READERS))
+    engine_faithful: bool = False
+    """Run the catalog in its own process too, as `stackyard check --engine-faithful` does."""
 
 
 @dataclass
@@ -163,6 +165,7 @@ def run_audit(
             waivers=options.waivers,
             strict=options.strict,
             resources=checked,
+            engine_faithful=options.engine_faithful,
         ),
         check_progress,
     )

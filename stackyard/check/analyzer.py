@@ -24,12 +24,15 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from google.protobuf import struct_pb2
 
 from stackyard.check.model import CheckInput, Resource
 from stackyard.errors import UserError
+
+if TYPE_CHECKING:
+    from stackyard.check.in_process import InProcessPack
 
 PACK_HOST = str(Path(__file__).with_name("pack_host.py"))
 START_TIMEOUT_S = 60.0
@@ -57,7 +60,7 @@ class PackProcess:
         main = self.path / "__main__.py"
         if not (self.path / "PulumiPolicy.yaml").is_file() or not main.is_file():
             raise UserError(f"{path}: not a Python policy pack (needs PulumiPolicy.yaml and __main__.py)")
-        self.manifest = _read_manifest(self.path / "PulumiPolicy.yaml")
+        self.manifest = read_manifest(self.path / "PulumiPolicy.yaml")
         env = dict(os.environ)
         env.update(
             {
@@ -174,16 +177,9 @@ class PackProcess:
 
     def configure_stack(self, checked: CheckInput) -> None:
         import grpc
-        from pulumi.runtime.proto import analyzer_pb2
 
-        request = analyzer_pb2.AnalyzerStackConfigureRequest(
-            stack=checked.stack,
-            project=checked.project,
-            dry_run=checked.kind not in DEPLOYED_KINDS,
-            config=checked.config,
-        )
         try:
-            self._stub.ConfigureStack(request, timeout=self.remaining())
+            self._stub.ConfigureStack(stack_configure_request(checked), timeout=self.remaining())
         except grpc.RpcError as e:
             if e.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
                 raise self.expired("answering ConfigureStack") from None
@@ -273,15 +269,41 @@ def worker_count(resources: int) -> int:
     return max(1, min(os.cpu_count() or 1, resources // RESOURCES_PER_WORKER))
 
 
+def stack_configure_request(checked: CheckInput) -> Any:
+    """The `ConfigureStack` request the engine sends a pack before anything else."""
+    from pulumi.runtime.proto import analyzer_pb2
+
+    return analyzer_pb2.AnalyzerStackConfigureRequest(
+        stack=checked.stack,
+        project=checked.project,
+        dry_run=checked.kind not in DEPLOYED_KINDS,
+        config=checked.config,
+    )
+
+
 @dataclass
 class PackWorkers:
     """The processes running one pack; the first also answers the one-off calls."""
 
     processes: list[PackProcess]
+    evaluation = "engine"
+    """What the evidence says ran the pack (`stackyard.check.in_process.ENGINE`)."""
 
     @property
     def main(self) -> PackProcess:
         return self.processes[0]
+
+    @property
+    def path(self) -> Path:
+        return self.main.path
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return self.main.manifest
+
+    def call(self, method: str, request: Any) -> Any:
+        """A one-off call (`GetAnalyzerInfo`), answered by the first process."""
+        return self.main.call(method, request)
 
     def connect(self, checked: CheckInput) -> None:
         for process in self.processes:
@@ -330,24 +352,34 @@ class PackWorkers:
 
 @contextlib.contextmanager
 def started_packs(
-    paths: Sequence[Path], checked: CheckInput, timeout_s: float | None = None
-) -> Iterator[list[PackWorkers]]:
+    paths: Sequence[Path], checked: CheckInput, timeout_s: float | None = None, engine_faithful: bool = False
+) -> Iterator[list[PackWorkers | InProcessPack]]:
     """Start every pack process at once (their start-up overlaps the caller's own work until it
     connects to them); stop all on exit. With `timeout_s`, every call to a pack must be answered
-    within that many seconds of now, or the check stops naming the pack and what it was doing."""
+    within that many seconds of now, or the check stops naming the pack and what it was doing.
+
+    stackyard's own catalog is evaluated in this process instead (`stackyard.check.in_process`),
+    unless `engine_faithful` asks for every pack to run as the engine runs it."""
+    from stackyard.check.in_process import InProcessPack, serves_in_process
+
     deadline = time.monotonic() + timeout_s if timeout_s else None
     workers = worker_count(len(checked.resources))
-    packs: list[PackWorkers] = []
+    packs: list[PackWorkers | InProcessPack] = []
     try:
         for path in paths:
-            packs.append(PackWorkers([]))
+            if not engine_faithful and serves_in_process(path):
+                packs.append(InProcessPack(path, checked, deadline))
+                continue
+            started = PackWorkers([])
+            packs.append(started)
             for _ in range(workers):
-                packs[-1].processes.append(PackProcess(path, checked, deadline))
+                started.processes.append(PackProcess(path, checked, deadline))
         yield packs
     finally:
         for pack in packs:
-            for process in pack.processes:
-                process.close()
+            if isinstance(pack, PackWorkers):
+                for process in pack.processes:
+                    process.close()
 
 
 def interpreter(pack: Path, manifest: dict[str, Any]) -> str:
@@ -363,7 +395,7 @@ def interpreter(pack: Path, manifest: dict[str, Any]) -> str:
     return sys.executable
 
 
-def _read_manifest(path: Path) -> dict[str, Any]:
+def read_manifest(path: Path) -> dict[str, Any]:
     import yaml
 
     try:
@@ -375,14 +407,17 @@ def _read_manifest(path: Path) -> dict[str, Any]:
     return manifest
 
 
-def _struct(value: dict[str, Any]) -> Any:
+def properties_struct(value: dict[str, Any]) -> Any:
+    """Properties as every request carries them (a `google.protobuf.Struct`)."""
     struct = struct_pb2.Struct()
     struct.update(value)
     return struct
 
 
-def build_requests(resources: Sequence[Resource]) -> tuple[list[Any], Any]:
-    """The `Analyze` request of each resource and the one `AnalyzeStack` request.
+def build_requests(resources: Sequence[Resource], stack: bool = True) -> tuple[list[Any], Any | None]:
+    """The `Analyze` request of each resource and the one `AnalyzeStack` request (None without
+    `stack`: no pack process needs it; stackyard's catalog in-process builds its stack from the
+    resources and these requests, `stackyard.check.in_process`).
 
     They are the same for every pack, so they are built once. A provider's message and a set of
     options are built once too and shared: thousands of resources use a handful of each.
@@ -398,7 +433,7 @@ def build_requests(resources: Sequence[Resource]) -> tuple[list[Any], Any]:
             return None
         if p.urn not in providers:
             providers[p.urn] = analyzer_pb2.AnalyzerProviderResource(
-                urn=p.urn, type=p.type, name=p.name, properties=_struct(p.properties)
+                urn=p.urn, type=p.type, name=p.name, properties=properties_struct(p.properties)
             )
         return providers[p.urn]
 
@@ -425,9 +460,9 @@ def build_requests(resources: Sequence[Resource]) -> tuple[list[Any], Any]:
         return options[key]
 
     analyze: list[Any] = []
-    stack: list[Any] = []
+    stack_resources: list[Any] = []
     for resource in resources:
-        inputs = _struct(resource.inputs)
+        inputs = properties_struct(resource.inputs)
         resource_options, provider = options_of(resource), provider_of(resource)
         analyze.append(
             analyzer_pb2.AnalyzeRequest(
@@ -439,10 +474,12 @@ def build_requests(resources: Sequence[Resource]) -> tuple[list[Any], Any]:
                 provider=provider,
             )
         )
+        if not stack:
+            continue
         # The engine gives stack policies the final outputs; a plan or preview has none, so they
         # get the inputs, which is what the outputs of a create are at preview.
-        outputs = _struct(resource.outputs) if resource.outputs is not None else inputs
-        stack.append(
+        outputs = properties_struct(resource.outputs) if resource.outputs is not None else inputs
+        stack_resources.append(
             analyzer_pb2.AnalyzerResource(
                 urn=resource.urn,
                 type=resource.type,
@@ -459,4 +496,4 @@ def build_requests(resources: Sequence[Resource]) -> tuple[list[Any], Any]:
                 },
             )
         )
-    return analyze, analyzer_pb2.AnalyzeStackRequest(resources=stack)
+    return analyze, analyzer_pb2.AnalyzeStackRequest(resources=stack_resources) if stack else None

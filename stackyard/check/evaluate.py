@@ -31,13 +31,15 @@ import datetime as dt
 import re
 import subprocess
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stackyard.check.analyzer import PackWorkers, build_requests, started_packs
+from stackyard.check.analyzer import PackWorkers, StackAnalysis, build_requests, started_packs
 from stackyard.check.defaults import with_provider_defaults
+from stackyard.check.in_process import IN_PROCESS, Answered, InProcessPack
 from stackyard.check.indeterminate import parse_indeterminate
 from stackyard.check.inputs import read_input
 from stackyard.check.model import (
@@ -80,7 +82,8 @@ class CheckRun:
         return sum(1 for f in self.findings if f.result is result)
 
     def counts(self) -> dict[str, int]:
-        return {r.value: self.count(r) for r in Result}
+        counted = Counter(f.result for f in self.findings)
+        return {r.value: counted[r] for r in Result}
 
     def blocking(self) -> list[Finding]:
         """The findings that make the run fail: errors, mandatory failures (and, strict, indeterminates)."""
@@ -111,6 +114,9 @@ class CheckOptions:
     """Seconds the packs have, in all, to answer (None: no limit)."""
     resources: CheckInput | None = None
     """Resources already read (`stackyard audit` reads them from the account); else `input_path` is read."""
+    engine_faithful: bool = False
+    """Run every pack in its own process, as the engine runs it, stackyard's own catalog included
+    (otherwise that one is evaluated in-process: `stackyard.check.in_process`)."""
 
 
 def run_check(
@@ -127,17 +133,20 @@ def run_check(
     )
     packs: list[Pack] = []
     findings: list[Finding] = []
-    with started_packs(options.packs, read, options.timeout_s) as running:
+    with started_packs(options.packs, read, options.timeout_s, options.engine_faithful) as running:
         # Done while the packs start: the requests are the same for every pack.
         checked = resolve_unknowns(read)
-        requests, stack_request = build_requests(checked.resources)
+        requests, stack_request = build_requests(
+            checked.resources, stack=any(isinstance(each, PackWorkers) for each in running)
+        )
         for workers in running:
             workers.connect(checked)
+        infos = [workers.call("GetAnalyzerInfo", _empty()) for workers in running]
         # Every pack's rules are known before any runs: a typo in the config or waivers fails fast.
-        _check_names(running, config, waivers, options.waivers)
-        for workers in running:
+        _check_names(infos, config, waivers, options.waivers)
+        for workers, info in zip(running, infos, strict=True):
             advance = progress(len(checked.resources), len(running)) if progress else None
-            pack, pack_findings = _run_pack(workers, checked, requests, stack_request, config, advance)
+            pack, pack_findings = _run_pack(workers, info, checked, requests, stack_request, config, advance)
             packs.append(pack)
             findings.extend(pack_findings)
     if options.strict and checked.opaque:
@@ -157,49 +166,52 @@ def run_check(
     )
 
 
-def _check_names(
-    running: Sequence[PackWorkers], config: dict[str, PolicyConfig], waivers: list[Waiver], path: Path | None
-) -> None:
-    """Refuse config entries and waivers that name a pack, rule or setting no loaded pack has."""
+def _empty() -> Any:
     from google.protobuf import empty_pb2
 
-    infos = [workers.main.call("GetAnalyzerInfo", empty_pb2.Empty()) for workers in running]
+    return empty_pb2.Empty()
+
+
+def _check_names(
+    infos: Sequence[Any], config: dict[str, PolicyConfig], waivers: list[Waiver], path: Path | None
+) -> None:
+    """Refuse config entries and waivers that name a pack, rule or setting no loaded pack has."""
     check_names(config, infos)
     rules = {policy.name for info in infos for policy in info.policies} | {OFFLINE_COVERAGE_RULE}
     check_rules(waivers, rules, path)
 
 
 def _run_pack(
-    workers: PackWorkers,
+    running: PackWorkers | InProcessPack,
+    info: Any,
     checked: CheckInput,
     requests: list[Any],
     stack_request: Any,
     config: dict[str, PolicyConfig],
     advance: Callable[[int], None] | None,
 ) -> tuple[Pack, list[Finding]]:
-    from google.protobuf import empty_pb2
-    from pulumi.runtime.proto import analyzer_pb2
-
-    process = workers.main
-    info = process.call("GetAnalyzerInfo", empty_pb2.Empty())
     effective = reconcile(info, for_pack(config, info.name))
-    workers.each("Configure", to_request(effective))
+    running.each("Configure", to_request(effective))
     # The version in PulumiPolicy.yaml wins over the server's, as in the engine.
-    version = str(process.manifest.get("version") or info.version)
+    version = str(running.manifest.get("version") or info.version)
     rules = [_rule(p, info.name, effective) for p in info.policies]
-    pack = Pack(info.name, version, str(process.path), config_hash(effective), tuple(rules))
+    pack = Pack(
+        info.name, version, str(running.path), config_hash(effective), tuple(rules), running.evaluation
+    )
     resource_rules = [r for r in rules if r.kind == "resource"]
     stack_rules = [r for r in rules if r.kind == "stack"]
     findings: list[Finding] = []
-    responses, stack = workers.analyze_all(
-        requests if resource_rules else [], stack_request if stack_rules else None, advance
-    )
-    answers: dict[bytes, dict[str, _Verdict]] = {}
-    for resource, response in zip(checked.resources, responses, strict=False):
-        # Resources of one type mostly get the same answer, byte for byte: read each answer once.
-        verdicts = answers.get(response)
-        if verdicts is None:
-            verdicts = answers[response] = _verdicts(analyzer_pb2.AnalyzeResponse.FromString(response))
+    responses: list[Any]
+    stack: StackAnalysis | Answered | None
+    if isinstance(running, InProcessPack):
+        responses, stack = running.evaluate(
+            checked, requests, bool(resource_rules), bool(stack_rules), advance
+        )
+    else:
+        responses, stack = running.analyze_all(
+            requests if resource_rules else [], stack_request if stack_rules else None, advance
+        )
+    for resource, verdicts in zip(checked.resources, _resource_verdicts(responses), strict=False):
         for rule in resource_rules:
             verdict = verdicts.get(rule.name) or _silent(rule)
             if verdict.result is Result.INDETERMINATE and resource.templates:
@@ -210,6 +222,35 @@ def _run_pack(
     if stack is not None:
         findings.extend(_stack_findings(stack.result(), stack_rules, checked))
     return pack, findings
+
+
+def _resource_verdicts(responses: list[Any]) -> Iterator[dict[str, _Verdict]]:
+    """What a pack said about each resource, per policy that said something.
+
+    From a pack process, a serialized `AnalyzeResponse`: resources of one type mostly get the same
+    answer, byte for byte, so each answer is read once. In-process, an `in_process.Answer`: the
+    policies not applicable to the resource's type (one mapping per type), and the response of
+    those that ran."""
+    from pulumi.runtime.proto import analyzer_pb2
+
+    parsed: dict[Any, dict[str, _Verdict]] = {}
+    for response in responses:
+        if isinstance(response, bytes):
+            verdicts = parsed.get(response)
+            if verdicts is None:
+                verdicts = parsed[response] = _verdicts(analyzer_pb2.AnalyzeResponse.FromString(response))
+            yield verdicts
+            continue
+        skipped, ran = response
+        base = parsed.get(id(skipped))
+        if base is None:
+            base = parsed[id(skipped)] = {
+                name: _Verdict(Result.NOT_APPLICABLE, reason) for name, reason in skipped.items()
+            }
+        if ran is None or not (ran.diagnostics or ran.not_applicable):
+            yield base
+        else:
+            yield {**base, **_verdicts(ran)}
 
 
 OFFLINE_COVERAGE_PACK = "stackyard-offline-coverage"
@@ -230,7 +271,7 @@ def _coverage_pack() -> Pack:
         remediation="Check the output of `pulumi preview --json` (where the engine has expanded the "
         "component) instead of a stackyard plan, or waive the component with a reason.",
     )
-    return Pack(OFFLINE_COVERAGE_PACK, stackyard.__version__, "(built in)", "", (rule,))
+    return Pack(OFFLINE_COVERAGE_PACK, stackyard.__version__, "(built in)", "", (rule,), IN_PROCESS)
 
 
 def _coverage_findings(rule: Rule, checked: CheckInput) -> list[Finding]:

@@ -66,6 +66,9 @@ class Pack:
     path: str
     config_sha256: str
     rules: tuple[Rule, ...]
+    evaluation: str = "engine"
+    """What ran the pack: `engine` (its own process, as the Pulumi engine runs it) or `in-process`
+    (stackyard's own catalog, `stackyard.check.in_process`)."""
 
 
 @dataclass(slots=True)

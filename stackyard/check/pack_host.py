@@ -41,16 +41,27 @@ PLACEHOLDER = re.compile(r"\$\{[A-Za-z0-9_-]+:[A-Za-z0-9_/.-]*:[A-Za-z0-9_]+::[^
 """A placeholder of a template: `${<type token>::<resource name>.<output>}`."""
 
 
-_PACK_DIR = ""
-"""The pack's directory (set in `main`): a raise is located at the pack's own line, not the SDK's."""
-
-
-def _describe(error: BaseException) -> str:
+def _describe(error: BaseException, pack_dir: str) -> str:
     frames = traceback.extract_tb(error.__traceback__)
-    own = [frame for frame in frames if _PACK_DIR and frame.filename.startswith(_PACK_DIR)]
+    own = [frame for frame in frames if pack_dir and frame.filename.startswith(pack_dir)]
     located = own or list(frames)
     where = f" at {located[-1].filename}:{located[-1].lineno}" if located else ""
     return f"{ERROR_MARK}{type(error).__name__}: {error}{where}"
+
+
+def protocol_exceptions() -> tuple[type[BaseException], ...]:
+    """What a policy raises to answer through the protocol (an unknown value, not applicable):
+    not errors, so the wrapper lets them through to pulumi_policy's analyzer."""
+    from pulumi_policy import policy
+
+    return tuple(
+        klass
+        for klass in (
+            getattr(policy, "UnknownValueError", None),
+            getattr(policy, "_NotApplicableError", None),
+        )
+        if isinstance(klass, type)
+    )
 
 
 class ReadProps(Mapping[str, Any]):
@@ -120,9 +131,14 @@ def _report_templates(views: list[tuple[ReadProps, str | None]], report_violatio
             report_violation(TEMPLATE_MARK + ", ".join(placeholders), urn)
 
 
-def guard_validate(original: Any, passthrough: tuple[type[BaseException], ...]) -> Any:
-    """`original` (a policy's `validate`), reporting a raise as that policy's error and the
-    templates it read (see the module's docstring)."""
+def guarded(original: Any, passthrough: tuple[type[BaseException], ...], pack_dir: str) -> Any:
+    """`original` (a policy class's `validate(self, args, report_violation)`), with an exception
+    reported as that policy's error (a raise is located at the last frame under `pack_dir`), and the
+    templates it read reported (see the module's docstring).
+
+    The one wrapper of both paths: the pack process installs it on pulumi_policy's policy classes
+    (`main`), and `stackyard check` calls it for each policy of its own catalog evaluated in-process
+    (`stackyard.check.in_process`)."""
 
     def validate(self: Any, args: Any, report_violation: Any) -> Any:
         views = _watch_reads(args)
@@ -131,47 +147,34 @@ def guard_validate(original: Any, passthrough: tuple[type[BaseException], ...]) 
         except passthrough:
             raise
         except Exception as error:
-            report_violation(_describe(error), None)
+            report_violation(_describe(error, pack_dir), None)
             return None
         if not inspect.isawaitable(result):
             _report_templates(views, report_violation)
             return result
 
-        async def guarded() -> None:
+        async def guarded_result() -> None:
             try:
                 await result
             except passthrough:
                 raise
             except Exception as error:
-                report_violation(_describe(error), None)
+                report_violation(_describe(error, pack_dir), None)
                 return
             _report_templates(views, report_violation)
 
-        return guarded()
+        return guarded_result()
 
     return validate
 
 
-def _guard(policy_class: Any, passthrough: tuple[type[BaseException], ...]) -> None:
-    policy_class.validate = guard_validate(policy_class.validate, passthrough)
-
-
 def main() -> None:
-    global _PACK_DIR
     from pulumi_policy import policy
 
-    _PACK_DIR = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else ""
-    # Unknown values and not-applicable are answers of the protocol, not errors.
-    passthrough = tuple(
-        klass
-        for klass in (
-            getattr(policy, "UnknownValueError", None),
-            getattr(policy, "_NotApplicableError", None),
-        )
-        if isinstance(klass, type)
-    )
-    _guard(policy.ResourceValidationPolicy, passthrough)
-    _guard(policy.StackValidationPolicy, passthrough)
+    pack_dir = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else ""
+    passthrough = protocol_exceptions()
+    for policy_class in (policy.ResourceValidationPolicy, policy.StackValidationPolicy):
+        policy_class.validate = guarded(policy_class.validate, passthrough, pack_dir)  # type: ignore[method-assign]
     sys.argv = ["pulumi.policy", *sys.argv[1:]]
     runpy.run_module("pulumi.policy", run_name="__main__", alter_sys=True)
 

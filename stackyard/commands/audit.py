@@ -13,7 +13,7 @@ import typer
 
 from stackyard.commands.aws_options import EndpointUrl, Profile, Region
 from stackyard.commands.check import _progress, default_pack
-from stackyard.commands.policy_options import OutDir, Packs, Strict, Waivers
+from stackyard.commands.policy_options import EngineFaithful, OutDir, Packs, Strict, Waivers
 from stackyard.errors import ExitCode, UserError
 from stackyard.reports import FORMATS
 
@@ -59,6 +59,7 @@ def command(
     fail_on_drift: Annotated[
         bool, typer.Option("--fail-on-drift", help="With --state, exit 1 when there is any drift.")
     ] = False,
+    engine_faithful: EngineFaithful = False,
 ) -> None:
     """Audit a live AWS account with the same rules, IDs, config, waivers and reports as `check`.
 
@@ -97,6 +98,7 @@ def command(
         waivers=waivers,
         strict=strict,
         readers=reader_keys(only or (), skip or ()),
+        engine_faithful=engine_faithful,
     )
     with _reading() as reading, _progress() as analyzing:
         run = run_audit(options, reading, analyzing)

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from stackyard.commands.policy_options import OutDir, Packs, Strict, Waivers
+from stackyard.commands.policy_options import EngineFaithful, OutDir, Packs, Strict, Waivers
 from stackyard.deadline import DEFAULT_TIMEOUT_S
 from stackyard.errors import ExitCode, UserError
 from stackyard.reports import FORMATS
@@ -83,12 +83,15 @@ def command(
             "the pack and the rule it was running); 0: no limit.",
         ),
     ] = DEFAULT_TIMEOUT_S,
+    engine_faithful: EngineFaithful = False,
 ) -> None:
     """Check an infrastructure plan against policy packs, offline, and write evidence.
 
     Each pack runs in its own process and is driven over Pulumi's analyzer protocol, as
-    `pulumi preview --policy-pack` would run it; any Python policy pack works. Results per rule and
-    resource: pass, fail, not applicable, waived, indeterminate (unknown at preview).
+    `pulumi preview --policy-pack` would run it; any Python policy pack works. The stackyard catalog
+    is evaluated in-process with pulumi_policy's own conversions, giving the same results faster
+    (--engine-faithful runs it as a process too; the JSON evidence says which ran). Results per rule
+    and resource: pass, fail, not applicable, waived, indeterminate (unknown at preview).
 
     Exit codes (stable for CI): 0 no mandatory failure; 1 a mandatory failure (with --strict, also
     an indeterminate result of a mandatory rule); 2 bad usage or unreadable input (a malformed
@@ -118,6 +121,7 @@ def command(
         strict=strict,
         invokes=invokes,
         timeout_s=timeout or None,
+        engine_faithful=engine_faithful,
     )
     with _progress() as progress:
         run = run_check(options, progress)

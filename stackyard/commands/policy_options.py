@@ -16,3 +16,12 @@ OutDir = Annotated[Path, typer.Option("--out-dir", metavar="DIR", help="Director
 Strict = Annotated[
     bool, typer.Option("--strict", help="Count indeterminate results of mandatory rules as failures.")
 ]
+EngineFaithful = Annotated[
+    bool,
+    typer.Option(
+        "--engine-faithful",
+        help="Run every policy pack in its own process over Pulumi's analyzer protocol, as `pulumi preview "
+        "--policy-pack` runs it, the stackyard catalog included (by default that one is evaluated in-process, "
+        "with the same arguments and results, faster).",
+    ),
+]

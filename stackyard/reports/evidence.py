@@ -16,7 +16,9 @@ from stackyard.pulumi_documents import resolution_record
 
 SCHEMA_VERSION = "2.1"
 """2.0: the `error` result (a policy that raised) and `coverage` (what the policies could not see).
-2.1: `decidedOn` of a result, and `kind` of a resolution (templates of a stackyard plan)."""
+2.1: each pack's `evaluation`: `engine` (its own process, as the Pulumi engine runs it) or
+`in-process` (the stackyard catalog, evaluated in stackyard's process); `decidedOn` of a result, and
+`kind` of a resolution (templates of a stackyard plan)."""
 SCHEMA_PATH = Path(__file__).with_name("evidence.schema.json")
 
 
@@ -45,6 +47,7 @@ def document(run: CheckRun) -> dict[str, Any]:
                 "version": pack.version,
                 "path": pack.path,
                 "configSha256": pack.config_sha256,
+                "evaluation": pack.evaluation,
                 "rules": [
                     {
                         "name": rule.name,

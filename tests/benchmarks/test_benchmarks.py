@@ -157,6 +157,20 @@ def test_targets_are_judged_and_reported(capsys: pytest.CaptureFixture[str]) -> 
         "validate": {"median_seconds": 1.0, "seconds": [1.0], "spec": "stacks/prod.yaml"},
         "python": {"median_seconds": 0.02, "seconds": [0.02]},
     }
+    sizes[1]["checkov"] = {
+        "rounds": 3,
+        "stackyard": {"median_seconds": 2.5, "median_cpu_seconds": 2.0, "peak_rss_bytes": 110 * 1024**2},
+        "checkov": {
+            "median_seconds": 30.0,
+            "median_cpu_seconds": 24.0,
+            "peak_rss_bytes": 450 * 1024**2,
+            "version": "3.3.30",
+            "terraform_resources": 1816,
+            "checks": ["CKV_AWS_158"],
+        },
+        "checkov_over_stackyard_wall": 12.0,
+        "checkov_over_stackyard_cpu": 12.0,
+    }
     harness.add_marginal_costs(sizes)
     assert sizes[1]["plan"]["marginal_ms_per_resource"] == 4.0  # (9 s - 3 s) / 1,500 resources
     assert "marginal_ms_per_resource" not in sizes[0]["plan"]
@@ -165,20 +179,23 @@ def test_targets_are_judged_and_reported(capsys: pytest.CaptureFixture[str]) -> 
         "plan_over_baseline_at_2000": False,
         "per_resource_10000_over_500": True,
         "check_2000_seconds": False,
+        "check_over_checkov_at_2000": True,
         "peak_memory_10000_bytes": False,
         "help_seconds": True,
     }
     assert verdicts["per_resource_10000_over_500"]["value"] == 1.0
+    assert verdicts["check_over_checkov_at_2000"]["value"] == 0.083  # 2.5 s / 30 s
 
     harness.print_report({"sizes": sizes, "startup": startup, "targets": list(verdicts.values())})
     printed = capsys.readouterr().out
     assert "plan/baseline" in printed and "10,000" in printed and "NO" in printed and "4.00" in printed
+    assert "12.0x faster by wall time, 12.0x by CPU" in " ".join(printed.split())
 
 
 def test_targets_not_measured_at_other_sizes() -> None:
     startup = {"help": {"median_seconds": 0.1}}
     verdicts = harness.evaluate_targets([_size(150, 1.0, 4.0, 1, 1.0)], startup)
-    assert [verdict["met"] for verdict in verdicts] == [None, None, None, None, True]
+    assert [verdict["met"] for verdict in verdicts] == [None, None, None, None, None, True]
 
 
 def test_typed_and_generic_registration_are_measured_alike() -> None:

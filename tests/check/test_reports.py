@@ -45,6 +45,7 @@ def test_json_evidence_matrix_follows_its_schema(reports: dict[str, str], scenar
     assert document["summary"] == scenario.counts()
     assert document["input"]["sha256"] == scenario.input.sha256
     assert [p["name"] for p in document["packs"]] == ["user-pack", "catalog-style"]
+    assert [p["evaluation"] for p in document["packs"]] == ["engine", "engine"]  # neither is the stackyard catalog
     assert all(len(p["configSha256"]) == 64 for p in document["packs"])
     assert document["git"]["commit"] == scenario.git_commit
     assert [(r["urn"].rsplit("::", 1)[1], r["path"], r["fromUrn"]) for r in document["resolved"]] == [
