@@ -173,7 +173,7 @@ def _empty() -> Any:
 
 
 def _check_names(
-    infos: Sequence[Any], config: dict[str, PolicyConfig], waivers: list[Waiver], path: Path | None
+    infos: list[Any], config: dict[str, PolicyConfig], waivers: list[Waiver], path: Path | None
 ) -> None:
     """Refuse config entries and waivers that name a pack, rule or setting no loaded pack has."""
     check_names(config, infos)
