@@ -29,6 +29,7 @@ from typing import IO, TYPE_CHECKING, Any
 from google.protobuf import struct_pb2
 
 from stackyard.check.model import CheckInput, Resource
+from stackyard.check.pack_host import TEMPLATED_URNS_ENV
 from stackyard.errors import UserError
 
 if TYPE_CHECKING:
@@ -53,7 +54,13 @@ _CHANNEL_OPTIONS = [
 class PackProcess:
     """A started policy pack process; `close` stops it (`started_packs` does so for every pack)."""
 
-    def __init__(self, path: Path, checked: CheckInput, deadline: float | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        checked: CheckInput,
+        deadline: float | None = None,
+        templated_urns: Path | None = None,
+    ) -> None:
         self.path = path.resolve()
         self.deadline = deadline
         """`time.monotonic()` by which every call must be answered (None: no limit)."""
@@ -72,6 +79,8 @@ class PackProcess:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        if templated_urns is not None:
+            env[TEMPLATED_URNS_ENV] = str(templated_urns)
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process; closed in close()
         # The Python language host runs `python -u -m pulumi.policy <engine> <pack dir>` in the pack
         # directory; `pulumi.policy` configures the runtime from the environment, then runs
@@ -80,7 +89,15 @@ class PackProcess:
         self._process = subprocess.Popen(
             # `-X faulthandler`: on SIGABRT the pack prints every thread's stack, which says which
             # rule was running when the time limit ran out (`_stuck_in`).
-            [interpreter(self.path, self.manifest), "-X", "faulthandler", "-u", PACK_HOST, NO_ENGINE, str(self.path)],
+            [
+                interpreter(self.path, self.manifest),
+                "-X",
+                "faulthandler",
+                "-u",
+                PACK_HOST,
+                NO_ENGINE,
+                str(self.path),
+            ],
             cwd=self.path,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -204,7 +221,9 @@ class PackProcess:
                 job = next_request() if len(pending) < IN_FLIGHT else None
                 if job is not None:
                     index, request = job
-                    pending.append((index, self._analyze.future(request, timeout=self.remaining()), request.urn))
+                    pending.append(
+                        (index, self._analyze.future(request, timeout=self.remaining()), request.urn)
+                    )
                     continue
                 if not pending:
                     return
@@ -365,21 +384,26 @@ def started_packs(
     deadline = time.monotonic() + timeout_s if timeout_s else None
     workers = worker_count(len(checked.resources))
     packs: list[PackWorkers | InProcessPack] = []
-    try:
-        for path in paths:
-            if not engine_faithful and serves_in_process(path):
-                packs.append(InProcessPack(path, checked, deadline))
-                continue
-            started = PackWorkers([])
-            packs.append(started)
-            for _ in range(workers):
-                started.processes.append(PackProcess(path, checked, deadline))
-        yield packs
-    finally:
-        for pack in packs:
-            if isinstance(pack, PackWorkers):
-                for process in pack.processes:
-                    process.close()
+    # Only the resources with templates can have a policy decide on one: only theirs are watched.
+    templated = frozenset(resource.urn for resource in checked.resources if resource.templates)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".urns") as listing:
+        listing.write("".join(f"{urn}\n" for urn in sorted(templated)))
+        listing.flush()
+        try:
+            for path in paths:
+                if not engine_faithful and serves_in_process(path):
+                    packs.append(InProcessPack(path, checked, deadline, templated))
+                    continue
+                started = PackWorkers([])
+                packs.append(started)
+                for _ in range(workers):
+                    started.processes.append(PackProcess(path, checked, deadline, Path(listing.name)))
+            yield packs
+        finally:
+            for pack in packs:
+                if isinstance(pack, PackWorkers):
+                    for process in pack.processes:
+                        process.close()
 
 
 def interpreter(pack: Path, manifest: dict[str, Any]) -> str:

@@ -80,7 +80,13 @@ class InProcessPack:
 
     evaluation = IN_PROCESS
 
-    def __init__(self, path: Path, checked: CheckInput, deadline: float | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        checked: CheckInput,
+        deadline: float | None = None,
+        templated: frozenset[str] = frozenset(),
+    ) -> None:
         from pulumi_policy import policy as sdk
 
         from stackyard.policies import catalog
@@ -98,6 +104,8 @@ class InProcessPack:
         self._sdk = sdk
         self._passthrough = protocol_exceptions()
         self._validate: dict[type, Callable[[Any, Any, Any], Any]] = {}
+        self._templated = templated
+        """The resources whose properties hold templates: the ones whose reads are watched."""
         self._context = contextvars.copy_context()
         self._context.run(_configure_runtime, checked)
         self._plans: dict[str, tuple[dict[str, str], list[tuple[Any, Any]]]] = {}
@@ -214,11 +222,15 @@ class InProcessPack:
             return response
         resources = self._stack_resources(checked, requests, converted)
         for policy, level in run:
-            args = sdk.StackValidationArgs(resources, self._servicer._get_policy_config(policy.name), self._tags)
+            args = sdk.StackValidationArgs(
+                resources, self._servicer._get_policy_config(policy.name), self._tags
+            )
             self._run(policy, level, args, response, "the stack")
         return response
 
-    def _stack_resources(self, checked: CheckInput, requests: Sequence[Any], converted: dict[str, Any]) -> list[Any]:
+    def _stack_resources(
+        self, checked: CheckInput, requests: Sequence[Any], converted: dict[str, Any]
+    ) -> list[Any]:
         """The stack's `PolicyResource`s, as the servicer builds them from the `AnalyzeStack`
         request the process path sends (`analyzer.build_requests`): the outputs when the input has
         them, else the inputs (already converted for `Analyze`), each resource's options and
@@ -283,7 +295,7 @@ class InProcessPack:
         validate = self._validate.get(type(policy))
         if validate is None:
             validate = self._validate[type(policy)] = guarded(
-                type(policy).validate, self._passthrough, str(self.path)
+                type(policy).validate, self._passthrough, str(self.path), self._templated
             )
         try:
             result = validate(policy, args, report)

@@ -27,7 +27,7 @@ import re
 import runpy
 import sys
 import traceback
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
 from typing import Any
 
 ERROR_MARK = "stackyard: the policy raised "
@@ -68,24 +68,24 @@ class ReadProps(Mapping[str, Any]):
     """A policy's view of `props` that remembers which properties it read."""
 
     def __init__(self, props: Mapping[str, Any]) -> None:
-        self._props = props
+        self.props = props
         self.read: set[str] = set()
 
     def __getitem__(self, key: str) -> Any:
-        value = self._props[key]
+        value = self.props[key]
         self.read.add(key)
         return value
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._props)
+        return iter(self.props)
 
     def __len__(self) -> int:
-        return len(self._props)
+        return len(self.props)
 
     def placeholders_read(self) -> list[str]:
         found: set[str] = set()
         for key in self.read:
-            _collect_placeholders(_quietly(self._props, key), found)
+            _collect_placeholders(_quietly(self.props, key), found)
         return sorted(found)
 
 
@@ -109,48 +109,71 @@ def _collect_placeholders(value: Any, found: set[str]) -> None:
             _collect_placeholders(_quietly(value, index), found)
 
 
-def _watch_reads(args: Any) -> list[tuple[ReadProps, str | None]]:
-    """Give the policy props that remember what it reads: a resource policy's (its result is the
-    resource's: no URN), or every resource's of a stack policy (with the resource's URN)."""
-    if hasattr(args, "props"):
-        watched = ReadProps(args.props)
-        args.props = watched
-        return [(watched, None)]
-    views = []
-    for resource in getattr(args, "resources", None) or ():
-        watched = ReadProps(resource.props)
-        resource.props = watched
-        views.append((watched, resource.urn))
-    return views
+TEMPLATED_URNS_ENV = "STACKYARD_TEMPLATED_URNS"
+"""Names the file (one URN a line) of the resources whose properties hold templates: only their
+reads are watched. Unset: every resource's are."""
 
 
-def _report_templates(views: list[tuple[ReadProps, str | None]], report_violation: Any) -> None:
-    for watched, urn in views:
-        placeholders = watched.placeholders_read()
-        if placeholders:
-            report_violation(TEMPLATE_MARK + ", ".join(placeholders), urn)
+class _Watch:
+    """The props views given to one call of a policy, and the props they replaced."""
+
+    def __init__(self, args: Any, templated: Container[str] | None) -> None:
+        # (object whose props were replaced, its view, the URN results are reported against)
+        self.views: list[tuple[Any, ReadProps, str | None]] = []
+        if hasattr(args, "props"):
+            if templated is None or getattr(args, "urn", None) in templated:
+                self._watch(args, None)
+            return
+        for resource in getattr(args, "resources", None) or ():
+            if templated is None or resource.urn in templated:
+                self._watch(resource, resource.urn)
+
+    def _watch(self, holder: Any, urn: str | None) -> None:
+        view = ReadProps(holder.props)
+        holder.props = view
+        self.views.append((holder, view, urn))
+
+    def restore(self) -> None:
+        """Give back the props: the same objects may be handed to the next policy."""
+        for holder, view, _ in self.views:
+            holder.props = view.props
+
+    def report(self, report_violation: Any) -> None:
+        for _, view, urn in self.views:
+            placeholders = view.placeholders_read()
+            if placeholders:
+                report_violation(TEMPLATE_MARK + ", ".join(placeholders), urn)
 
 
-def guarded(original: Any, passthrough: tuple[type[BaseException], ...], pack_dir: str) -> Any:
+def guarded(
+    original: Any,
+    passthrough: tuple[type[BaseException], ...],
+    pack_dir: str,
+    templated: Container[str] | None = None,
+) -> Any:
     """`original` (a policy class's `validate(self, args, report_violation)`), with an exception
     reported as that policy's error (a raise is located at the last frame under `pack_dir`), and the
     templates it read reported (see the module's docstring).
 
     The one wrapper of both paths: the pack process installs it on pulumi_policy's policy classes
     (`main`), and `stackyard check` calls it for each policy of its own catalog evaluated in-process
-    (`stackyard.check.in_process`)."""
+    (`stackyard.check.in_process`). Reads are watched on the resources in `templated` (every
+    resource's when None)."""
 
     def validate(self: Any, args: Any, report_violation: Any) -> Any:
-        views = _watch_reads(args)
+        watch = _Watch(args, templated)
         try:
             result = original(self, args, report_violation)
         except passthrough:
+            watch.restore()
             raise
         except Exception as error:
+            watch.restore()
             report_violation(_describe(error, pack_dir), None)
             return None
         if not inspect.isawaitable(result):
-            _report_templates(views, report_violation)
+            watch.restore()
+            watch.report(report_violation)
             return result
 
         async def guarded_result() -> None:
@@ -161,11 +184,20 @@ def guarded(original: Any, passthrough: tuple[type[BaseException], ...], pack_di
             except Exception as error:
                 report_violation(_describe(error, pack_dir), None)
                 return
-            _report_templates(views, report_violation)
+            finally:
+                watch.restore()
+            watch.report(report_violation)
 
         return guarded_result()
 
     return validate
+
+
+def _templated_urns(path: str | None) -> frozenset[str] | None:
+    if not path:
+        return None
+    with open(path, encoding="utf-8") as listing:
+        return frozenset(line.rstrip("\n") for line in listing if line.strip())
 
 
 def main() -> None:
@@ -173,8 +205,9 @@ def main() -> None:
 
     pack_dir = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else ""
     passthrough = protocol_exceptions()
+    templated = _templated_urns(os.environ.get(TEMPLATED_URNS_ENV))
     for policy_class in (policy.ResourceValidationPolicy, policy.StackValidationPolicy):
-        policy_class.validate = guarded(policy_class.validate, passthrough, pack_dir)  # type: ignore[method-assign]
+        policy_class.validate = guarded(policy_class.validate, passthrough, pack_dir, templated)  # type: ignore[method-assign]
     sys.argv = ["pulumi.policy", *sys.argv[1:]]
     runpy.run_module("pulumi.policy", run_name="__main__", alter_sys=True)
 

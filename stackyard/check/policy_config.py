@@ -86,7 +86,8 @@ def check_names(config: dict[str, PolicyConfig], infos: list[Any]) -> None:
     """pack -> policy -> the settings its config schema declares."""
     for info in infos:
         settings[info.name] = {
-            policy.name: set(json_format.MessageToDict(policy.configSchema.properties)) for policy in info.policies
+            policy.name: set(json_format.MessageToDict(policy.configSchema.properties))
+            for policy in info.policies
         }
     errors = []
     for key, entry in config.items():

@@ -187,7 +187,8 @@ def _walk(
         return changed if any(changed[k] is not value[k] for k in value) else value
     if isinstance(value, list):
         items = [
-            _walk(v, field, f"{path}[{i}]", candidates, found, templates, item=True) for i, v in enumerate(value)
+            _walk(v, field, f"{path}[{i}]", candidates, found, templates, item=True)
+            for i, v in enumerate(value)
         ]
         return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
     return value
@@ -195,7 +196,11 @@ def _walk(
 
 def _single_source(template: str | None, candidates: list[Resource]) -> Resource | None:
     """The dependency a template of one whole placeholder (`${<type>::<name>.<output>}`) names."""
-    if not template or not (template.startswith("${") and template.endswith("}")) or template.count("${") != 1:
+    if (
+        not template
+        or not (template.startswith("${") and template.endswith("}"))
+        or template.count("${") != 1
+    ):
         return None
     source_type, _, rest = template[2:-1].partition("::")
     return next((c for c in candidates if c.type == source_type and rest.startswith(f"{c.name}.")), None)
