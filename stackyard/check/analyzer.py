@@ -29,7 +29,7 @@ from typing import IO, TYPE_CHECKING, Any
 from google.protobuf import struct_pb2
 
 from stackyard.check.model import CheckInput, Resource
-from stackyard.check.pack_host import TEMPLATED_URNS_ENV
+from stackyard.check.pack_host import TEMPLATED_URNS_ENV, templated_properties, write_templated
 from stackyard.errors import UserError
 
 if TYPE_CHECKING:
@@ -384,11 +384,10 @@ def started_packs(
     deadline = time.monotonic() + timeout_s if timeout_s else None
     workers = worker_count(len(checked.resources))
     packs: list[PackWorkers | InProcessPack] = []
-    # Only the resources with templates can have a policy decide on one: only theirs are watched.
-    templated = frozenset(resource.urn for resource in checked.resources if resource.templates)
+    # Only properties with templates can have a policy decide on one: only reads of those are watched.
+    templated = templated_properties((r.urn, r.templates) for r in checked.resources if r.templates)
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".urns") as listing:
-        listing.write("".join(f"{urn}\n" for urn in sorted(templated)))
-        listing.flush()
+        write_templated(templated, listing)
         try:
             for path in paths:
                 if not engine_faithful and serves_in_process(path):

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 import subprocess
 import time
@@ -87,6 +88,11 @@ class CheckRun:
 
     def blocking(self) -> list[Finding]:
         """The findings that make the run fail: errors, mandatory failures (and, strict, indeterminates)."""
+        return self._blocking
+
+    @functools.cached_property
+    def _blocking(self) -> list[Finding]:
+        # Every report asks, and a large stack has a hundred thousand findings: found once per run.
         blocking_results = {Result.FAIL, Result.INDETERMINATE} if self.strict else {Result.FAIL}
         return [
             f

@@ -42,7 +42,7 @@ from typing import Any
 
 from stackyard.check.analyzer import read_manifest, stack_configure_request
 from stackyard.check.model import CheckInput
-from stackyard.check.pack_host import guarded, protocol_exceptions
+from stackyard.check.pack_host import Templated, guarded, protocol_exceptions
 
 IN_PROCESS = "in-process"
 ENGINE = "engine"
@@ -85,7 +85,7 @@ class InProcessPack:
         path: Path,
         checked: CheckInput,
         deadline: float | None = None,
-        templated: frozenset[str] = frozenset(),
+        templated: Templated | None = None,
     ) -> None:
         from pulumi_policy import policy as sdk
 
@@ -104,8 +104,8 @@ class InProcessPack:
         self._sdk = sdk
         self._passthrough = protocol_exceptions()
         self._validate: dict[type, Callable[[Any, Any, Any], Any]] = {}
-        self._templated = templated
-        """The resources whose properties hold templates: the ones whose reads are watched."""
+        self._templated: Templated = templated or {}
+        """The properties that hold templates, per resource: the reads that are watched."""
         self._context = contextvars.copy_context()
         self._context.run(_configure_runtime, checked)
         self._plans: dict[str, tuple[dict[str, str], list[tuple[Any, Any]]]] = {}

@@ -27,8 +27,8 @@ import re
 import runpy
 import sys
 import traceback
-from collections.abc import Container, Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import IO, Any
 
 ERROR_MARK = "stackyard: the policy raised "
 """Start of the message a raising policy reports; `stackyard check` makes it an `error` result."""
@@ -67,14 +67,25 @@ def protocol_exceptions() -> tuple[type[BaseException], ...]:
 class ReadProps(Mapping[str, Any]):
     """A policy's view of `props` that remembers which properties it read."""
 
-    def __init__(self, props: Mapping[str, Any]) -> None:
+    def __init__(self, props: Mapping[str, Any], templated: frozenset[str] | None = None) -> None:
         self.props = props
         self.read: set[str] = set()
+        self._templated = templated
+        """The properties that may hold placeholders (None: any)."""
 
     def __getitem__(self, key: str) -> Any:
         value = self.props[key]
         self.read.add(key)
         return value
+
+    def get(self, key: str, default: Any = None) -> Any:
+        # The common read, without the ABC's exception round trip.
+        if key not in self.props:
+            return default
+        return self[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.props
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.props)
@@ -84,7 +95,7 @@ class ReadProps(Mapping[str, Any]):
 
     def placeholders_read(self) -> list[str]:
         found: set[str] = set()
-        for key in self.read:
+        for key in self.read if self._templated is None else self.read & self._templated:
             _collect_placeholders(_quietly(self.props, key), found)
         return sorted(found)
 
@@ -110,28 +121,33 @@ def _collect_placeholders(value: Any, found: set[str]) -> None:
 
 
 TEMPLATED_URNS_ENV = "STACKYARD_TEMPLATED_URNS"
-"""Names the file (one URN a line) of the resources whose properties hold templates: only their
-reads are watched. Unset: every resource's are."""
+"""Names the file of the resources whose properties hold templates, a line each: the URN, a tab, and
+the top-level properties holding them, comma-separated. Only reads of those are watched. Unset:
+every property of every resource is."""
+
+Templated = Mapping[str, frozenset[str]]
+"""URN -> the top-level properties of that resource that hold templates."""
 
 
 class _Watch:
     """The props views given to one call of a policy, and the props they replaced."""
 
-    def __init__(self, args: Any, templated: Container[str] | None) -> None:
+    def __init__(self, args: Any, templated: Templated | None) -> None:
         # (object whose props were replaced, its view, the URN results are reported against)
         self.views: list[tuple[Any, ReadProps, str | None]] = []
         if hasattr(args, "props"):
-            if templated is None or getattr(args, "urn", None) in templated:
-                self._watch(args, None)
+            self._watch(args, getattr(args, "urn", None), None, templated)
             return
         for resource in getattr(args, "resources", None) or ():
-            if templated is None or resource.urn in templated:
-                self._watch(resource, resource.urn)
+            self._watch(resource, resource.urn, resource.urn, templated)
 
-    def _watch(self, holder: Any, urn: str | None) -> None:
-        view = ReadProps(holder.props)
+    def _watch(self, holder: Any, urn: str | None, reported: str | None, templated: Templated | None) -> None:
+        keys = None if templated is None else templated.get(urn or "")
+        if templated is not None and not keys:
+            return
+        view = ReadProps(holder.props, keys)
         holder.props = view
-        self.views.append((holder, view, urn))
+        self.views.append((holder, view, reported))
 
     def restore(self) -> None:
         """Give back the props: the same objects may be handed to the next policy."""
@@ -149,7 +165,7 @@ def guarded(
     original: Any,
     passthrough: tuple[type[BaseException], ...],
     pack_dir: str,
-    templated: Container[str] | None = None,
+    templated: Templated | None = None,
 ) -> Any:
     """`original` (a policy class's `validate(self, args, report_violation)`), with an exception
     reported as that policy's error (a raise is located at the last frame under `pack_dir`), and the
@@ -193,11 +209,31 @@ def guarded(
     return validate
 
 
-def _templated_urns(path: str | None) -> frozenset[str] | None:
+def _templated_urns(path: str | None) -> Templated | None:
     if not path:
         return None
+    templated: dict[str, frozenset[str]] = {}
     with open(path, encoding="utf-8") as listing:
-        return frozenset(line.rstrip("\n") for line in listing if line.strip())
+        for line in listing:
+            urn, _, keys = line.rstrip("\n").partition("\t")
+            if urn:
+                templated[urn] = frozenset(keys.split(","))
+    return templated
+
+
+def templated_properties(urn_templates: Iterable[tuple[str, Iterable[str]]]) -> dict[str, frozenset[str]]:
+    """URN -> top-level properties, from each resource's template paths (`inlinePolicies[0].policy`
+    is in `inlinePolicies`)."""
+    return {
+        urn: keys
+        for urn, paths in urn_templates
+        if (keys := frozenset(re.split(r"[.\[]", path, maxsplit=1)[0] for path in paths))
+    }
+
+
+def write_templated(templated: Templated, listing: IO[str]) -> None:
+    listing.write("".join(f"{urn}\t{','.join(sorted(keys))}\n" for urn, keys in sorted(templated.items())))
+    listing.flush()
 
 
 def main() -> None:
