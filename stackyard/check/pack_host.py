@@ -135,10 +135,15 @@ class _Watch:
     def __init__(self, args: Any, templated: Templated | None) -> None:
         # (object whose props were replaced, its view, the URN results are reported against)
         self.views: list[tuple[Any, ReadProps, str | None]] = []
+        if templated is not None and not templated:
+            return  # no template anywhere: nothing to watch
         if hasattr(args, "props"):
             self._watch(args, getattr(args, "urn", None), None, templated)
             return
-        for resource in getattr(args, "resources", None) or ():
+        resources = getattr(args, "resources", None) or ()
+        if templated is not None:
+            resources = [resource for resource in resources if resource.urn in templated]
+        for resource in resources:
             self._watch(resource, resource.urn, resource.urn, templated)
 
     def _watch(self, holder: Any, urn: str | None, reported: str | None, templated: Templated | None) -> None:
