@@ -185,6 +185,17 @@ def test_kubernetes_details_are_validated() -> None:
             "registry.tracking.database.max_allocated_storage_gb",
             "max_allocated_storage_gb must be at least allocated_storage_gb",
         ),
+        # The tracking block's own rules read only its valid fields, so they report in the same run.
+        (
+            "registry.tracking.oidc_provider_arn",
+            "'arn:aws:iam::123456789012:role/not-a-provider' is not an IAM OIDC provider ARN "
+            "(arn:aws:iam::<account>:oidc-provider/<issuer host and path>)",
+        ),
+        ("registry.tracking.namespace", "'ML_Flow' is not a Kubernetes namespace name"),
+        (
+            "registry.tracking.image",
+            "'ghcr.io/mlflow/mlflow:latest' must name an image with a pinned tag or digest (not 'latest')",
+        ),
     ]
     issues = issues_of(
         network=PRIVATE_NETWORK_WITH_SECRETS,
