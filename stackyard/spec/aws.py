@@ -11,6 +11,7 @@ import gzip
 import importlib.util
 import json
 import re
+import zlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -39,29 +40,58 @@ def _endpoints() -> dict[str, Any]:
     return data
 
 
-@cache
-def _service_model(service: str) -> dict[str, Any] | None:
-    """A service's model (`service-2`) at its newest API version, as botocore's loader picks it;
-    None for a service botocore does not know."""
+def _service_file(service: str) -> Path | None:
+    """A service's model file (`service-2`) at its newest API version, as botocore's loader picks
+    it; None for a service botocore does not know."""
     directory = _botocore_data() / service
     if not directory.is_dir():
         return None
     latest = max(path for path in directory.iterdir() if path.is_dir())  # API versions are dates
     compressed = latest / "service-2.json.gz"
-    if compressed.is_file():
-        model: dict[str, Any] = json.loads(gzip.decompress(compressed.read_bytes()))
-    else:
-        model = json.loads((latest / "service-2.json").read_text())
+    return compressed if compressed.is_file() else latest / "service-2.json"
+
+
+@cache
+def _service_model(service: str) -> dict[str, Any] | None:
+    path = _service_file(service)
+    if path is None:
+        return None
+    text = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    model: dict[str, Any] = json.loads(text)
     return model
+
+
+_METADATA_KEY = b'"metadata":'
+
+
+@cache
+def _service_metadata(service: str) -> dict[str, Any] | None:
+    """A service model's `metadata` (its endpoint prefix), read from the head of the file: models
+    run to megabytes (EC2's 4 MB), and a stack asks for a dozen services."""
+    path = _service_file(service)
+    if path is None:
+        return None
+    raw = path.read_bytes()
+    head = zlib.decompressobj(wbits=31).decompress(raw, 65536) if path.suffix == ".gz" else raw[:65536]
+    # botocore's models start {"version": ..., "metadata": {...}, ...}: decode that one object.
+    start = head.find(_METADATA_KEY)
+    try:
+        metadata, _ = json.JSONDecoder().raw_decode(head[start + len(_METADATA_KEY) :].decode().lstrip())
+    except ValueError:
+        metadata = None
+    if start < 0 or not isinstance(metadata, dict):
+        model = _service_model(service)
+        return None if model is None else dict(model["metadata"])
+    return metadata
 
 
 def _available_regions(service: str) -> frozenset[str]:
     """What botocore's `Session.get_available_regions` gives over every partition: the regional
     endpoints of the service's endpoint prefix."""
-    model = _service_model(service)
-    if model is None:
+    metadata = _service_metadata(service)
+    if metadata is None:
         return frozenset()
-    prefix = model["metadata"].get("endpointPrefix", service)
+    prefix = metadata.get("endpointPrefix", service)
     regions: set[str] = set()
     for partition in _endpoints()["partitions"]:
         endpoints = partition["services"].get(prefix, {}).get("endpoints", {})
