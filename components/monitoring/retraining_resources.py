@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from stackyard.components.context import StackContext
-from stackyard.components.iam import service_trust_policy
+from stackyard.components.iam import service_role
 from stackyard.components.monitoring.retraining_documents import (
     BatchTarget,
     PipelineTarget,
@@ -97,11 +97,10 @@ class RetrainingPath(pulumi.ComponentResource):
             tags=context.tags_for(f"{name}-logs"),
             opts=child,
         )
-        role = aws.iam.Role(
+        role = service_role(
             f"{name}-role",
-            assume_role_policy=pulumi.Output.from_input(account_id).apply(
-                lambda account: service_trust_policy("states.amazonaws.com", source_account=account)
-            ),
+            "states.amazonaws.com",
+            source_account=account_id,
             tags=context.tags_for(f"{name}-role"),
             opts=child,
         )
@@ -136,11 +135,10 @@ class RetrainingPath(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy])),
         )
 
-        events_role = aws.iam.Role(
+        events_role = service_role(
             f"{name}-events-role",
-            assume_role_policy=pulumi.Output.from_input(account_id).apply(
-                lambda account: service_trust_policy("events.amazonaws.com", source_account=account)
-            ),
+            "events.amazonaws.com",
+            source_account=account_id,
             tags=context.tags_for(f"{name}-events-role"),
             opts=child,
         )
