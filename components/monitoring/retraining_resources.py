@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from stackyard.components.context import StackContext
+from stackyard.components.errors import ComponentArgumentError
 from stackyard.components.iam import service_role
 from stackyard.components.monitoring.retraining_documents import (
     BatchTarget,
@@ -53,17 +54,19 @@ class RetrainingPath(pulumi.ComponentResource):
         schedule_arns = dict(schedule_arns or {})
         missing = [endpoint for endpoint in args.triggers.drift if endpoint not in schedule_arns]
         if missing:
-            raise ValueError(
-                f"RetrainingPath {args.name}: no Model Monitor schedule for {', '.join(missing)}"
+            raise ComponentArgumentError(
+                "stackyard:monitoring:RetrainingPath", name, f"retraining path {args.name}: no Model Monitor schedule for {', '.join(missing)}"
             )
         if args.target.batch_cluster and (
             batch_cluster is None
             or batch_cluster.job_queue_arn is None
             or batch_cluster.job_definition_arn is None
         ):
-            raise ValueError(
-                f"RetrainingPath {args.name}: training cluster '{args.target.batch_cluster}' with a Batch job "
-                "queue and job definition was not given"
+            raise ComponentArgumentError(
+                "stackyard:monitoring:RetrainingPath",
+                name,
+                f"retraining path {args.name}: training cluster '{args.target.batch_cluster}' with a Batch job "
+                "queue and job definition was not given",
             )
         super().__init__("stackyard:monitoring:RetrainingPath", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
