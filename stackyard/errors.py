@@ -15,6 +15,8 @@ class ExitCode(IntEnum):
     """A mandatory policy failed (or, with --strict, was indeterminate); a verify step failed."""
     BAD_INPUT = 2
     """Bad usage or unreadable input: a missing or malformed file, an invalid spec, a program that raised."""
+    STALE_DOCS = 3
+    """`stackyard docs --check`: a generated page is missing or out of date (not a policy finding)."""
 
 
 class UserError(Exception):

@@ -62,9 +62,10 @@ def test_validate_valid_and_invalid(capsys: pytest.CaptureFixture[str], tmp_path
     code, out, err = run(capsys, "validate", str(bad))
     assert code == ExitCode.BAD_INPUT
     assert err.splitlines() == [
-        f"error: {bad}: invalid spec, 2 errors:",
+        f"error: {bad}: invalid spec, 3 errors:",
         "  environment: Input should be 'dev', 'staging' or 'prod'",
         "  x: Extra inputs are not permitted",
+        "  allowed_regions: the stack's region 'eu-west-1' is not in allowed_regions",
     ]
 
 

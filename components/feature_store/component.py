@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 from stackyard.components.bucket import SecureBucket
 from stackyard.components.context import StackContext
+from stackyard.components.errors import ComponentArgumentError
 from stackyard.components.feature_store.spec import (
     FeatureGroupSpec,
     FeatureSpec,
@@ -167,9 +168,11 @@ class FeatureStore(pulumi.ComponentResource):
             *classification_issues(context.data_classification, args.groups),
         ]
         if problems:
-            raise ValueError(
+            raise ComponentArgumentError(
+                "stackyard:feature_store:FeatureStore",
+                name,
                 "invalid feature_store spec: "
-                + "; ".join(f"{format_loc(loc)}: {message}" for loc, message in problems)
+                + "; ".join(f"{format_loc(loc)}: {message}" for loc, message in problems),
             )
         super().__init__("stackyard:feature_store:FeatureStore", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)

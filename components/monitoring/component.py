@@ -17,6 +17,7 @@ import pulumi_aws as aws
 
 from stackyard.components.bucket import SecureBucket
 from stackyard.components.context import StackContext
+from stackyard.components.errors import ComponentArgumentError
 from stackyard.components.iam import policy_document
 from stackyard.components.monitoring import alarms as alarm_defs
 from stackyard.components.monitoring.dashboard import ClusterPanel, EndpointPanel, dashboard_body
@@ -61,6 +62,9 @@ def topic_policy(topic_arn: str, account_id: str) -> str:
     )
 
 
+MONITORING = "stackyard:monitoring:Monitoring"
+
+
 class Monitoring(pulumi.ComponentResource):
     """Watches every endpoint and training cluster it is given, tells the notification targets, and
     starts retraining within budget.
@@ -93,8 +97,8 @@ class Monitoring(pulumi.ComponentResource):
     ) -> None:
         endpoints = dict(endpoints or {})
         clusters = dict(training_clusters or {})
-        _check_arguments(args, endpoints)
-        super().__init__("stackyard:monitoring:Monitoring", name, None, opts)
+        _check_arguments(name, args, endpoints)
+        super().__init__(MONITORING, name, None, opts)
         self._name = name
         self._context = context
         self._spec = args
@@ -360,13 +364,14 @@ class Monitoring(pulumi.ComponentResource):
 
 
 def _check_arguments(
+    name: str,
     spec: MonitoringSpec,
     endpoints: Mapping[str, ServedEndpoint],
 ) -> None:
     """What the spec's own validation cannot know: the endpoints serving handed over."""
     if not spec.enabled:
-        raise ValueError(
-            "Monitoring: the monitoring spec is disabled (enabled: false); do not build Monitoring"
+        raise ComponentArgumentError(
+            MONITORING, name, "the monitoring spec is disabled (enabled: false); do not build Monitoring"
         )
     problems: list[str] = []
     for path in spec.retraining:
@@ -391,4 +396,4 @@ def _check_arguments(
             if endpoint not in endpoints:
                 problems.append(f"retraining {path.name}: no endpoint '{endpoint}' was given to monitor")
     if problems:
-        raise ValueError("Monitoring: " + "; ".join(problems))
+        raise ComponentArgumentError(MONITORING, name, "; ".join(problems))

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from stackyard.components.context import StackContext
+from stackyard.components.errors import ComponentArgumentError
 from stackyard.components.iam import service_role
 from stackyard.components.monitoring.model_monitor import (
     PROCESSING_INPUT,
@@ -45,9 +46,13 @@ class DataQualityMonitor(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         if endpoint.data_capture_s3_uri is None:
-            raise ValueError(f"DataQualityMonitor: endpoint '{endpoint_key}' captures no data to monitor")
+            raise ComponentArgumentError(
+                "stackyard:monitoring:DataQualityMonitor", name, f"endpoint '{endpoint_key}' captures no data to monitor"
+            )
         if (subnet_ids is None) != (security_group_ids is None):
-            raise ValueError("DataQualityMonitor: give both subnet_ids and security_group_ids, or neither")
+            raise ComponentArgumentError(
+                "stackyard:monitoring:DataQualityMonitor", name, "give both subnet_ids and security_group_ids, or neither"
+            )
         super().__init__("stackyard:monitoring:DataQualityMonitor", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         physical = context.physical_name(f"{endpoint_key}-data-quality", max_length=63)

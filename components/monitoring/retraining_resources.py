@@ -10,7 +10,8 @@ import pulumi
 import pulumi_aws as aws
 
 from stackyard.components.context import StackContext
-from stackyard.components.iam import service_trust_policy
+from stackyard.components.errors import ComponentArgumentError
+from stackyard.components.iam import service_role
 from stackyard.components.monitoring.retraining_documents import (
     BatchTarget,
     PipelineTarget,
@@ -53,17 +54,19 @@ class RetrainingPath(pulumi.ComponentResource):
         schedule_arns = dict(schedule_arns or {})
         missing = [endpoint for endpoint in args.triggers.drift if endpoint not in schedule_arns]
         if missing:
-            raise ValueError(
-                f"RetrainingPath {args.name}: no Model Monitor schedule for {', '.join(missing)}"
+            raise ComponentArgumentError(
+                "stackyard:monitoring:RetrainingPath", name, f"retraining path {args.name}: no Model Monitor schedule for {', '.join(missing)}"
             )
         if args.target.batch_cluster and (
             batch_cluster is None
             or batch_cluster.job_queue_arn is None
             or batch_cluster.job_definition_arn is None
         ):
-            raise ValueError(
-                f"RetrainingPath {args.name}: training cluster '{args.target.batch_cluster}' with a Batch job "
-                "queue and job definition was not given"
+            raise ComponentArgumentError(
+                "stackyard:monitoring:RetrainingPath",
+                name,
+                f"retraining path {args.name}: training cluster '{args.target.batch_cluster}' with a Batch job "
+                "queue and job definition was not given",
             )
         super().__init__("stackyard:monitoring:RetrainingPath", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
@@ -97,11 +100,10 @@ class RetrainingPath(pulumi.ComponentResource):
             tags=context.tags_for(f"{name}-logs"),
             opts=child,
         )
-        role = aws.iam.Role(
+        role = service_role(
             f"{name}-role",
-            assume_role_policy=pulumi.Output.from_input(account_id).apply(
-                lambda account: service_trust_policy("states.amazonaws.com", source_account=account)
-            ),
+            "states.amazonaws.com",
+            source_account=account_id,
             tags=context.tags_for(f"{name}-role"),
             opts=child,
         )
@@ -136,11 +138,10 @@ class RetrainingPath(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy])),
         )
 
-        events_role = aws.iam.Role(
+        events_role = service_role(
             f"{name}-events-role",
-            assume_role_policy=pulumi.Output.from_input(account_id).apply(
-                lambda account: service_trust_policy("events.amazonaws.com", source_account=account)
-            ),
+            "events.amazonaws.com",
+            source_account=account_id,
             tags=context.tags_for(f"{name}-events-role"),
             opts=child,
         )

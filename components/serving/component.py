@@ -10,6 +10,7 @@ import pulumi_aws as aws
 
 from stackyard.components.bucket import SecureBucket
 from stackyard.components.context import StackContext
+from stackyard.components.errors import ComponentArgumentError
 from stackyard.components.kube import kubernetes_provider
 from stackyard.components.refs import ServedEndpoint, TrainingCluster
 from stackyard.components.serving.kserve import KServeEndpoint, gpu_tolerations
@@ -50,7 +51,11 @@ class Serving(pulumi.ComponentResource):
             {e.model.package_group for e in args.sagemaker_endpoints if e.model.package_group} - set(groups)
         )
         if missing:
-            raise ValueError(f"no model package group given for registry model(s): {', '.join(missing)}")
+            raise ComponentArgumentError(
+                "stackyard:serving:Serving",
+                name,
+                f"no model package group given for registry model(s): {', '.join(missing)}",
+            )
         super().__init__("stackyard:serving:Serving", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 

@@ -14,6 +14,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from stackyard.components.context import StackContext
+from stackyard.components.errors import ComponentArgumentError
 from stackyard.components.refs import TrainingCluster
 from stackyard.components.serving.spec import EndpointSpec
 from stackyard.components.training import gpu
@@ -117,7 +118,9 @@ class KServeEndpoint(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         if args.backend != "kserve" or args.kserve is None:
-            raise ValueError(f"endpoint '{args.name}' is not a KServe endpoint")
+            raise ComponentArgumentError(
+                "stackyard:serving:KServeEndpoint", name, f"endpoint '{args.name}' is not a KServe endpoint"
+            )
         super().__init__("stackyard:serving:KServeEndpoint", name, None, opts)
         manifest = inference_service(
             context, args, default_gpu_tolerations() if tolerations is None else tolerations

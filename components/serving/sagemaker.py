@@ -16,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from stackyard.components.context import StackContext
+from stackyard.components.errors import ComponentArgumentError
 from stackyard.components.iam import service_role
 from stackyard.components.refs import endpoint_physical_name, rollback_alarm_names
 from stackyard.components.serving import iam, naming
@@ -71,6 +72,9 @@ def deployment_config(
     )
 
 
+ENDPOINT_TYPE = "stackyard:serving:SageMakerEndpoint"
+
+
 class SageMakerEndpoint(pulumi.ComponentResource):
     """A SageMaker endpoint serving one model. Key children: `role`, `model`, `endpoint_configuration`,
     `endpoint`, and `scaling_target`/`scaling_policy` when autoscaled."""
@@ -103,18 +107,24 @@ class SageMakerEndpoint(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         if args.backend != "sagemaker":
-            raise ValueError(f"endpoint '{args.name}' has backend '{args.backend}', not 'sagemaker'")
+            raise ComponentArgumentError(
+                ENDPOINT_TYPE, name, f"endpoint '{args.name}' has backend '{args.backend}', not 'sagemaker'"
+            )
         if args.model.package_group and model_package_group_name is None:
-            raise ValueError(
+            raise ComponentArgumentError(
+                ENDPOINT_TYPE,
+                name,
                 f"endpoint '{args.name}' serves model package group '{args.model.package_group}': "
-                "pass model_package_group_name"
+                "pass model_package_group_name",
             )
         capture = args.data_capture.enabled
         if capture and (capture_bucket_name is None or capture_bucket_arn is None):
-            raise ValueError(
-                f"endpoint '{args.name}' captures data: pass capture_bucket_name and capture_bucket_arn"
+            raise ComponentArgumentError(
+                ENDPOINT_TYPE,
+                name,
+                f"endpoint '{args.name}' captures data: pass capture_bucket_name and capture_bucket_arn",
             )
-        super().__init__("stackyard:serving:SageMakerEndpoint", name, None, opts)
+        super().__init__(ENDPOINT_TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         region = context.region
         partition = naming.partition_of(region)
@@ -154,10 +164,10 @@ class SageMakerEndpoint(pulumi.ComponentResource):
         if args.model.package_group:
             version = args.model.version
             if not isinstance(version, int):  # the spec refuses it; arguments built without it may not
-                # The Python SDK has no ResourceError; RunError prints the message alone.
-                raise pulumi.RunError(
-                    f"{name}: endpoint '{args.name}' deploys a model package by its version number, "
-                    f"not {version!r}"
+                raise ComponentArgumentError(
+                    ENDPOINT_TYPE,
+                    name,
+                    f"endpoint '{args.name}' deploys a model package by its version number, not {version!r}",
                 )
             # The package carries its image and artifact; CreateModel refuses an image beside it.
             container["model_package_name"] = pulumi.Output.all(account_id, model_package_group_name).apply(

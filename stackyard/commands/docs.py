@@ -18,7 +18,7 @@ def command(
     check: Annotated[
         bool,
         typer.Option(
-            "--check", help="Write nothing; exit 1 when a generated page is missing or out of date."
+            "--check", help="Write nothing; exit 3 when a generated page is missing or out of date."
         ),
     ] = False,
 ) -> None:
@@ -33,7 +33,7 @@ def command(
             typer.echo(f"out of date: {path}", err=True)
         if stale:
             typer.echo(f"regenerate with: {REGENERATE}", err=True)
-            raise typer.Exit(ExitCode.POLICY_FAILURE)
+            raise typer.Exit(ExitCode.STALE_DOCS)
         typer.echo("generated docs are up to date")
         return
     from stackyard.outputs import check_output_dir

@@ -105,6 +105,9 @@ def record_program(
     if configured:
         answers += parse_answers(json.loads(configured), f"stack {stack} config stackyard:invokes")
     book = InvokeBook(answers)
+    loops = _RunLoops()
+    previous_policy = asyncio.get_event_loop_policy()
+    asyncio.set_event_loop_policy(loops)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
@@ -152,7 +155,8 @@ def record_program(
             watch.stop()
         return ProgramRun(monitor.registrations, list(book.calls), secrets)
     finally:
-        _close(loop)
+        _close(loop, loops)
+        asyncio.set_event_loop_policy(previous_policy)
 
 
 @contextlib.contextmanager
@@ -169,11 +173,25 @@ def _no_process_exit() -> Iterator[None]:
         os._exit = original
 
 
-def _close(loop: asyncio.AbstractEventLoop) -> None:
-    """Close the run's loop and the loops the SDK's mock monitor opened in executor threads
-    (`_ensure_event_loop`), which would otherwise be torn down noisily at exit."""
-    import concurrent.futures
+class _RunLoops(asyncio.DefaultEventLoopPolicy):
+    """The event loop policy while a program runs: it keeps every loop it makes, the run's own and
+    those the SDK's `_sync_await` makes in executor threads (`_ensure_event_loop`, for each
+    registration the monitor answers), so that the run closes them all. A thread's loop left to
+    the garbage collector is torn down at exit with `Exception ignored in: BaseEventLoop.__del__
+    ... Invalid file descriptor: -1` (its self-pipe socket collected first)."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.made: list[asyncio.AbstractEventLoop] = []
+
+    def new_event_loop(self) -> asyncio.AbstractEventLoop:
+        loop = super().new_event_loop()
+        self.made.append(loop)
+        return loop
+
+
+def _close(loop: asyncio.AbstractEventLoop, loops: _RunLoops) -> None:
+    """Close the run's loop, after its tasks and its executor, and the loops its threads made."""
     # A program stopped early (time limit, exit) leaves tasks pending: end them inside the loop,
     # or they are torn down noisily when collected.
     pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
@@ -182,21 +200,12 @@ def _close(loop: asyncio.AbstractEventLoop) -> None:
     if pending:
         with contextlib.suppress(BaseException):
             loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-    executor = getattr(loop, "_default_executor", None)
-    if isinstance(executor, concurrent.futures.ThreadPoolExecutor):
-        # A submit may start a thread: iterate over a copy of the set.
-        for _ in list(executor._threads):
-            executor.submit(_close_thread_loop)
+    # Joins the executor's threads: their loops are idle from here on.
     loop.run_until_complete(loop.shutdown_default_executor())
     asyncio.set_event_loop(None)
-    loop.close()
-
-
-def _close_thread_loop() -> None:
-    with contextlib.suppress(RuntimeError):
-        thread_loop = asyncio.get_event_loop_policy().get_event_loop()
-        if not thread_loop.is_running() and not thread_loop.is_closed():
-            thread_loop.close()
+    for made in loops.made:
+        if not made.is_running():
+            made.close()
 
 
 @contextlib.contextmanager

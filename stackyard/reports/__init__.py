@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from stackyard.check.evaluate import CheckRun
 from stackyard.outputs import write_report_set
 
 if TYPE_CHECKING:  # `FORMATS` is read by the CLI without loading the check machinery

@@ -7,9 +7,14 @@ expensive part and validation asks the same questions many times.
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
+import json
 import re
+import zlib
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -19,30 +24,91 @@ _KMS_KEY_ARN = re.compile(
 
 
 @cache
-def _session() -> Any:
-    import botocore.session
+def _botocore_data() -> Path:
+    """botocore's data directory, found without importing botocore: its modules (session, loaders,
+    regions, model alike) load urllib3 and its HTTP stack, a second of start-up that reading a
+    few of its JSON files does not need."""
+    spec = importlib.util.find_spec("botocore")
+    assert spec is not None and spec.submodule_search_locations, "botocore is a dependency"
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
 
-    return botocore.session.get_session()
+
+@cache
+def _endpoints() -> dict[str, Any]:
+    """botocore's endpoint data: partitions, their regions, and where each service is offered."""
+    data: dict[str, Any] = json.loads((_botocore_data() / "endpoints.json").read_text())
+    return data
+
+
+def _service_file(service: str) -> Path | None:
+    """A service's model file (`service-2`) at its newest API version, as botocore's loader picks
+    it; None for a service botocore does not know."""
+    directory = _botocore_data() / service
+    if not directory.is_dir():
+        return None
+    latest = max(path for path in directory.iterdir() if path.is_dir())  # API versions are dates
+    compressed = latest / "service-2.json.gz"
+    return compressed if compressed.is_file() else latest / "service-2.json"
+
+
+@cache
+def _service_model(service: str) -> dict[str, Any] | None:
+    path = _service_file(service)
+    if path is None:
+        return None
+    text = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    model: dict[str, Any] = json.loads(text)
+    return model
+
+
+_METADATA_KEY = b'"metadata":'
+
+
+@cache
+def _service_metadata(service: str) -> dict[str, Any] | None:
+    """A service model's `metadata` (its endpoint prefix), read from the head of the file: models
+    run to megabytes (EC2's 4 MB), and a stack asks for a dozen services."""
+    path = _service_file(service)
+    if path is None:
+        return None
+    raw = path.read_bytes()
+    head = zlib.decompressobj(wbits=31).decompress(raw, 65536) if path.suffix == ".gz" else raw[:65536]
+    # botocore's models start {"version": ..., "metadata": {...}, ...}: decode that one object.
+    start = head.find(_METADATA_KEY)
+    try:
+        metadata, _ = json.JSONDecoder().raw_decode(head[start + len(_METADATA_KEY) :].decode().lstrip())
+    except ValueError:
+        metadata = None
+    if start < 0 or not isinstance(metadata, dict):
+        model = _service_model(service)
+        return None if model is None else dict(model["metadata"])
+    return metadata
+
+
+def _available_regions(service: str) -> frozenset[str]:
+    """What botocore's `Session.get_available_regions` gives over every partition: the regional
+    endpoints of the service's endpoint prefix."""
+    metadata = _service_metadata(service)
+    if metadata is None:
+        return frozenset()
+    prefix = metadata.get("endpointPrefix", service)
+    regions: set[str] = set()
+    for partition in _endpoints()["partitions"]:
+        endpoints = partition["services"].get(prefix, {}).get("endpoints", {})
+        regions.update(name for name in endpoints if name in partition["regions"])
+    return frozenset(regions)
 
 
 @cache
 def known_regions() -> frozenset[str]:
-    """Every region of every partition botocore's endpoint data knows."""
-    session = _session()
-    regions: set[str] = set()
-    for partition in session.get_available_partitions():
-        regions.update(session.get_available_regions("ec2", partition_name=partition))
-    return frozenset(regions)
+    """Every region of every partition botocore's endpoint data knows (where EC2 is offered)."""
+    return _available_regions("ec2")
 
 
 @cache
 def service_regions(service: str) -> frozenset[str]:
     """The regions in which botocore's endpoint data says `service` is offered."""
-    session = _session()
-    regions: set[str] = set()
-    for partition in session.get_available_partitions():
-        regions.update(session.get_available_regions(service, partition_name=partition))
-    return frozenset(regions)
+    return _available_regions(service)
 
 
 def service_offered(service: str, region: str) -> bool:
@@ -55,8 +121,7 @@ def ecr_hostname(region: str) -> str:
     botocore's endpoint data gives it; the sagemaker SDK builds its image URIs the same way."""
     from botocore.regions import EndpointResolver
 
-    endpoints = _session().get_component("data_loader").load_data("endpoints")
-    endpoint = EndpointResolver(endpoints).construct_endpoint("ecr", region)
+    endpoint = EndpointResolver(_endpoints()).construct_endpoint("ecr", region)
     return str(endpoint["hostname"]) if endpoint else f"ecr.{region}.amazonaws.com"
 
 
@@ -77,14 +142,17 @@ class ShapeConstraints:
 
 @cache
 def shape_constraints(service: str, shape: str) -> ShapeConstraints:
-    model = _session().get_service_model(service)
-    found = model.shape_for(shape)
-    metadata = found.metadata
+    """A shape's constraints in a service's model (botocore's `Shape.metadata` and `enum` are
+    these keys of the shape's definition)."""
+    model = _service_model(service)
+    if model is None:
+        raise KeyError(f"botocore has no model of service '{service}'")
+    found = model["shapes"][shape]
     return ShapeConstraints(
-        enum=tuple(getattr(found, "enum", None) or ()),
-        min=metadata.get("min"),
-        max=metadata.get("max"),
-        pattern=metadata.get("pattern"),
+        enum=tuple(found.get("enum") or ()),
+        min=found.get("min"),
+        max=found.get("max"),
+        pattern=found.get("pattern"),
     )
 
 

@@ -342,10 +342,12 @@ def test_a_hand_made_context_gets_the_stack_rules_before_anything_exists() -> No
         cost_center="cc",
         data_classification=DataClassification.INTERNAL,
     )
-    with pytest.raises(ValueError) as raised:
+    with pytest.raises(pulumi.RunError) as raised:
         FeatureStore("fs", section, context=context, kms_key_arn=KEY_ARN)
     message = str(raised.value)
-    assert message.startswith("invalid feature_store spec: groups[0].name: the SageMaker name ")
+    assert message.startswith(
+        "stackyard:feature_store:FeatureStore 'fs': invalid feature_store spec: groups[0].name: the SageMaker name "
+    )
     assert "groups[0].data_classification: 'confidential' is above the stack's 'internal'" in message
 
 

@@ -440,11 +440,12 @@ def test_dashboard_names_every_endpoint(plan: RecordedPlan) -> None:
                     }
                 ]
             },
-            "RetrainingPath r1: training cluster 'gpu' with a Batch job queue and job definition was not given",
+            "stackyard:monitoring:RetrainingPath 'mon-retrain-r1': retraining path r1: training cluster 'gpu' "
+            "with a Batch job queue and job definition was not given",
         ),
         (
             {"enabled": False},
-            "Monitoring: the monitoring spec is disabled (enabled: false); do not build Monitoring",
+            "stackyard:monitoring:Monitoring 'mon': the monitoring spec is disabled (enabled: false); do not build Monitoring",
         ),
         (
             {
@@ -452,7 +453,7 @@ def test_dashboard_names_every_endpoint(plan: RecordedPlan) -> None:
                     {"name": "r1", "triggers": {"drift": ["search"]}, "target": {"sagemaker_pipeline": "p"}}
                 ]
             },
-            "Monitoring: retraining r1: endpoint 'search' has no data quality monitoring to find drift",
+            "stackyard:monitoring:Monitoring 'mon': retraining r1: endpoint 'search' has no data quality monitoring to find drift",
         ),
         (
             {
@@ -465,7 +466,7 @@ def test_dashboard_names_every_endpoint(plan: RecordedPlan) -> None:
                     }
                 ],
             },
-            "Monitoring: retraining r1: no endpoint 'nope' was given to monitor; retraining r1: endpoint 'vision' "
+            "stackyard:monitoring:Monitoring 'mon': retraining r1: no endpoint 'nope' was given to monitor; retraining r1: endpoint 'vision' "
             "captures no data, so Model Monitor cannot find drift: turn on its data capture",
         ),
     ],
@@ -473,7 +474,8 @@ def test_dashboard_names_every_endpoint(plan: RecordedPlan) -> None:
 def test_arguments_that_do_not_fit_the_handed_over_resources(change: dict[str, Any], message: str) -> None:
     spec = {**SPEC, **change}
     MonitoringSpec.model_validate(spec)  # the spec itself is valid
-    with pytest.raises(ValueError) as caught:
+    # A RunError: the Pulumi CLI prints its message alone, without a traceback.
+    with pytest.raises(pulumi.RunError) as caught:
         record(build(DEV, spec))
     assert str(caught.value) == message
 

@@ -188,6 +188,8 @@ def test_retraining_paths_are_validated() -> None:
             "'churn:latency' is not '<endpoint>:<kind>' with kind one of latency-p99, errors-5xx, errors-4xx, "
             "invocations-low, cpu-utilization, memory-utilization, gpu-utilization, gpu-memory-utilization, health",
         ),
+        # The paths' own fields are wrong, but their names are valid: the section's rule reads them.
+        ("monitoring.retraining", "retraining path 'churn' is defined more than once"),
     ]
 
 
@@ -198,7 +200,10 @@ def test_retraining_path_names_are_unique() -> None:
         "target": {"sagemaker_pipeline": "p"},
     }
     assert issues({"notifications": NOTIFY, "retraining": [path, path]}) == [
-        ("monitoring.retraining", "retraining path 'churn' is defined more than once")
+        ("monitoring.retraining", "retraining path 'churn' is defined more than once"),
+        # The stack's rules still run: the section's fields are valid, only its own rule failed.
+        ("monitoring.retraining[0].triggers.alarms[0]", "no serving endpoint named 'churn' (serving endpoints: none)"),
+        ("monitoring.retraining[1].triggers.alarms[0]", "no serving endpoint named 'churn' (serving endpoints: none)"),
     ]
 
 

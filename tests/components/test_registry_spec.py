@@ -158,46 +158,13 @@ def test_self_hosted_tracking_adds_a_secrets_manager_endpoint_to_the_network() -
 
 
 def test_kubernetes_details_are_validated() -> None:
-    issues = issues_of(
-        network=PRIVATE_NETWORK_WITH_SECRETS,
-        registry={
-            "tracking": {
-                **KUBECONFIG_TRACKING,
-                "oidc_provider_arn": "arn:aws:iam::123456789012:role/not-a-provider",
-                "namespace": "ML_Flow",
-                "image": "ghcr.io/mlflow/mlflow:latest",
-                "resources": {"cpu_limit": "two"},
-                "database": {
-                    "instance_class": "db.t4g.smal",
-                    "allocated_storage_gb": 50,
-                    "max_allocated_storage_gb": 40,
-                },
-            }
-        },
-    )
-    assert issues == [
-        ("registry.tracking.resources.cpu_limit", "'two' is not a Kubernetes quantity (e.g. 500m, 2, 1Gi)"),
-        (
-            "registry.tracking.database.instance_class",
-            "'db.t4g.smal' is not an RDS instance class; did you mean db.t4g.small, db.t3.small, db.t2.small?",
-        ),
-        (
-            "registry.tracking.database.max_allocated_storage_gb",
-            "max_allocated_storage_gb must be at least allocated_storage_gb",
-        ),
-    ]
-    issues = issues_of(
-        network=PRIVATE_NETWORK_WITH_SECRETS,
-        registry={
-            "tracking": {
-                **KUBECONFIG_TRACKING,
-                "oidc_provider_arn": "arn:aws:iam::123456789012:role/not-a-provider",
-                "namespace": "ML_Flow",
-                "image": "ghcr.io/mlflow/mlflow:latest",
-            }
-        },
-    )
-    assert issues == [
+    named = {
+        **KUBECONFIG_TRACKING,
+        "oidc_provider_arn": "arn:aws:iam::123456789012:role/not-a-provider",
+        "namespace": "ML_Flow",
+        "image": "ghcr.io/mlflow/mlflow:latest",
+    }
+    named_issues = [
         (
             "registry.tracking.oidc_provider_arn",
             "'arn:aws:iam::123456789012:role/not-a-provider' is not an IAM OIDC provider ARN "
@@ -209,3 +176,22 @@ def test_kubernetes_details_are_validated() -> None:
             "'ghcr.io/mlflow/mlflow:latest' must name an image with a pinned tag or digest (not 'latest')",
         ),
     ]
+    sized = {
+        **named,
+        "resources": {"cpu_limit": "two"},
+        "database": {"instance_class": "db.t4g.smal", "allocated_storage_gb": 50, "max_allocated_storage_gb": 40},
+    }
+    assert issues_of(network=PRIVATE_NETWORK_WITH_SECRETS, registry={"tracking": sized}) == [
+        ("registry.tracking.resources.cpu_limit", "'two' is not a Kubernetes quantity (e.g. 500m, 2, 1Gi)"),
+        (
+            "registry.tracking.database.instance_class",
+            "'db.t4g.smal' is not an RDS instance class; did you mean db.t4g.small, db.t3.small, db.t2.small?",
+        ),
+        (
+            "registry.tracking.database.max_allocated_storage_gb",
+            "max_allocated_storage_gb must be at least allocated_storage_gb",
+        ),
+        # The tracking block's own rules read only its valid fields, so they report in the same run.
+        *named_issues,
+    ]
+    assert issues_of(network=PRIVATE_NETWORK_WITH_SECRETS, registry={"tracking": named}) == named_issues

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import kubernetes_validate
+import pulumi
 import pytest
 
 from stackyard.components.context import StackContext
@@ -405,8 +406,11 @@ def test_served_endpoints_are_handed_to_monitoring(dev_context: StackContext) ->
 
 def test_a_missing_model_package_group_is_a_clear_error(dev_context: StackContext) -> None:
     spec = ServingSpec.model_validate({"endpoints": [churn()]})
-    with pytest.raises(ValueError, match="no model package group given for registry model"):
+    with pytest.raises(pulumi.RunError) as caught:
         Serving("sv", spec, context=dev_context, kms_key_arn=KEY_ARN, subnet_ids=[], security_group_ids=[])
+    assert str(caught.value) == (
+        "stackyard:serving:Serving 'sv': no model package group given for registry model(s): churn"
+    )
 
 
 # --- KServe ---
@@ -589,9 +593,10 @@ def test_an_endpoint_built_around_the_spec_check_refuses_a_version_that_is_no_nu
     unchecked = endpoint.model.model_copy(update={"version": "latest-approved"})  # copies skip validation
     spec = spec.model_copy(update={"endpoints": [endpoint.model_copy(update={"model": unchecked})]})
     message = (
-        "sv-churn: endpoint 'churn' deploys a model package by its version number, not 'latest-approved'"
+        "stackyard:serving:SageMakerEndpoint 'sv-churn': endpoint 'churn' deploys a model package by its "
+        "version number, not 'latest-approved'"
     )
-    with pytest.raises(pulumi.RunError, match=message):
+    with pytest.raises(pulumi.RunError, match=re.escape(message)):
         record(
             lambda: Serving(
                 "sv",

@@ -200,7 +200,8 @@ def test_latest_approved_is_refused_with_the_reason() -> None:
             "serving.endpoints[0].model.version",
             "'latest-approved' cannot be known when the plan is made; give the approved version number to "
             "deploy (deploying or rolling back is then a one-line, reviewed change)",
-        )
+        ),
+        ("serving.endpoints[0].model.package_group", "no model named 'churn' in registry.models (models: none)"),
     ]
 
 
@@ -311,18 +312,23 @@ def test_kserve_endpoints_take_their_settings_from_the_kserve_block() -> None:
             "memory": "lots",
         },
     }
-    assert issues(serving={"endpoints": [kserve]}) == [
-        ("serving.endpoints[0].kserve.min_replicas", "min_replicas (3) is greater than max_replicas (2)"),
-        ("serving.endpoints[0].kserve.memory", "'lots' is not a Kubernetes quantity"),
-    ]
-    kserve["kserve"] |= {"min_replicas": 1, "memory": "8Gi"}
-    assert issues(serving={"endpoints": [kserve]}) == [
+    endpoint_rules = [
         ("serving.endpoints[0].model.s3_uri", "KServe serves a model from storage: give s3_uri"),
         (
             "serving.endpoints[0].instance_type",
             "instance_type is only used with backend 'sagemaker' (see kserve)",
         ),
+        ("serving.endpoints[0].model.package_group", "no model named 'ranker' in registry.models (models: none)"),
     ]
+    # The kserve block's errors and the endpoint's and stack's rules (which read only valid
+    # fields) in one run; fixing the kserve block leaves the rest.
+    assert issues(serving={"endpoints": [kserve]}) == [
+        ("serving.endpoints[0].kserve.min_replicas", "min_replicas (3) is greater than max_replicas (2)"),
+        ("serving.endpoints[0].kserve.memory", "'lots' is not a Kubernetes quantity"),
+        *endpoint_rules,
+    ]
+    kserve["kserve"] |= {"min_replicas": 1, "memory": "8Gi"}
+    assert issues(serving={"endpoints": [kserve]}) == endpoint_rules
 
 
 def test_kserve_on_a_stack_cluster_needs_that_cluster() -> None:

@@ -40,8 +40,7 @@ def test_gpus_and_architecture(instance_type: str, gpus: int, arch: str) -> None
 
 
 def test_ami_types_are_ones_eks_accepts() -> None:
-    model = aws._session().get_service_model("eks")
-    allowed = set(model.shape_for("AMITypes").enum)
+    allowed = set(aws.shape_constraints("eks", "AMITypes").enum)
     for is_gpu in (True, False):
         for arch in ("x86_64", "arm64"):
             assert gpu.eks_ami_type(is_gpu, arch) in allowed

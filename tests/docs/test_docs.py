@@ -9,6 +9,7 @@ import pytest
 from stackyard.cli import command_tree, main
 from stackyard.docsgen import REGENERATE, generate, stale_docs
 from stackyard.docsgen.spec import anchor, constraints_of, display_name, render_spec_reference, type_of
+from stackyard.errors import ExitCode
 from stackyard.policies.catalog import all_rules
 from stackyard.spec.schema import stack_spec_schema
 
@@ -39,7 +40,7 @@ def test_docs_check_fails_on_stale_pages_and_names_them(
     assert main(["docs", "--out", str(tmp_path), "--check"]) == 0
     (tmp_path / "reference" / "cli.md").write_text("old\n")
     capsys.readouterr()
-    assert main(["docs", "--out", str(tmp_path), "--check"]) == 1
+    assert main(["docs", "--out", str(tmp_path), "--check"]) == ExitCode.STALE_DOCS == 3
     err = capsys.readouterr().err
     assert f"out of date: {tmp_path / 'reference' / 'cli.md'}" in err
     assert REGENERATE in err
