@@ -41,7 +41,7 @@ def main() -> None:
     if argv and argv[0] == "plan":
         from stackyard.plan import document, engine
 
-        engine.run_program = _timed(timings, "program", engine.run_program)  # type: ignore[assignment]
+        engine.record_program = _timed(timings, "program", engine.record_program)  # type: ignore[assignment]
         document.build_document = _timed(timings, "document", document.build_document)  # type: ignore[assignment]
         document.write_document = _timed(timings, "write", document.write_document)  # type: ignore[assignment]
 

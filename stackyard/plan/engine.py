@@ -38,6 +38,7 @@ from stackyard.plan.invokes import (
 )
 from stackyard.plan.monitor import PlanMocks, PlanMonitor, Registration
 from stackyard.plan.project import PulumiProject, StackConfig, choose_stack, load_project, load_stack_config
+from stackyard.plan.sdk_work import without_source_positions
 from stackyard.plan.secrets import RunSecrets, secret_by_nature, tracking_secrets
 from stackyard.plan.watchdog import ProgressWatch, UserInterrupt, time_limit, user_interrupts
 
@@ -134,6 +135,7 @@ def record_program(
         try:
             with (
                 young_collections_only(),
+                without_source_positions(),
                 tracking_secrets() as secrets,
                 tracking_invokes(book),
                 _no_process_exit(),
