@@ -2,7 +2,10 @@
 
 Nothing here is hard-coded that botocore already knows: region lists come from its endpoint data,
 instance types from its service models. Every lookup is cached, because loading the data is the
-expensive part and validation asks the same questions many times.
+expensive part and validation asks the same questions many times; and each answer is kept on disk
+for the installed botocore version (`stackyard.sdk_answer_cache`): importing botocore and reading
+its endpoint data costs about half a second, more than validating a 2,000-resource spec, so a later
+validation or plan asks the kept answers and imports botocore only for a question it has not seen.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+from stackyard.sdk_answer_cache import Answers
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _KMS_KEY_ARN = re.compile(
@@ -25,24 +30,36 @@ def _session() -> Any:
     return botocore.session.get_session()
 
 
-@cache
-def known_regions() -> frozenset[str]:
-    """Every region of every partition botocore's endpoint data knows."""
+_ANSWERS = Answers("botocore")
+"""botocore's answers kept on disk, per installed version."""
+
+
+def _regions_offering(service: str) -> list[str]:
     session = _session()
     regions: set[str] = set()
     for partition in session.get_available_partitions():
-        regions.update(session.get_available_regions("ec2", partition_name=partition))
-    return frozenset(regions)
+        regions.update(session.get_available_regions(service, partition_name=partition))
+    return sorted(regions)
+
+
+@cache
+def known_regions() -> frozenset[str]:
+    """Every region of every partition botocore's endpoint data knows."""
+    return frozenset(_ANSWERS.get("known_regions", lambda: _regions_offering("ec2")))
 
 
 @cache
 def service_regions(service: str) -> frozenset[str]:
     """The regions in which botocore's endpoint data says `service` is offered."""
-    session = _session()
-    regions: set[str] = set()
-    for partition in session.get_available_partitions():
-        regions.update(session.get_available_regions(service, partition_name=partition))
-    return frozenset(regions)
+    return frozenset(_ANSWERS.get(f"service_regions {service}", lambda: _regions_offering(service)))
+
+
+@cache
+def partition_of(region: str) -> str:
+    """The AWS partition of a region, from botocore's endpoint data (aws, aws-cn, aws-us-gov, ...)."""
+    return str(
+        _ANSWERS.get(f"partition_of {region}", lambda: str(_session().get_partition_for_region(region)))
+    )
 
 
 def service_offered(service: str, region: str) -> bool:
@@ -53,11 +70,15 @@ def service_offered(service: str, region: str) -> bool:
 def ecr_hostname(region: str) -> str:
     """The ECR registry host of a region (`ecr.<region>.amazonaws.com`, `.com.cn` in China), as
     botocore's endpoint data gives it; the sagemaker SDK builds its image URIs the same way."""
-    from botocore.regions import EndpointResolver
 
-    endpoints = _session().get_component("data_loader").load_data("endpoints")
-    endpoint = EndpointResolver(endpoints).construct_endpoint("ecr", region)
-    return str(endpoint["hostname"]) if endpoint else f"ecr.{region}.amazonaws.com"
+    def compute() -> str:
+        from botocore.regions import EndpointResolver
+
+        endpoints = _session().get_component("data_loader").load_data("endpoints")
+        endpoint = EndpointResolver(endpoints).construct_endpoint("ecr", region)
+        return str(endpoint["hostname"]) if endpoint else f"ecr.{region}.amazonaws.com"
+
+    return str(_ANSWERS.get(f"ecr_hostname {region}", compute))
 
 
 @dataclass(frozen=True)
@@ -77,14 +98,20 @@ class ShapeConstraints:
 
 @cache
 def shape_constraints(service: str, shape: str) -> ShapeConstraints:
-    model = _session().get_service_model(service)
-    found = model.shape_for(shape)
-    metadata = found.metadata
+
+    def compute() -> dict[str, Any]:
+        found = _session().get_service_model(service).shape_for(shape)
+        metadata = found.metadata
+        return {
+            "enum": list(getattr(found, "enum", None) or ()),
+            "min": metadata.get("min"),
+            "max": metadata.get("max"),
+            "pattern": metadata.get("pattern"),
+        }
+
+    kept = _ANSWERS.get(f"shape {service} {shape}", compute)
     return ShapeConstraints(
-        enum=tuple(getattr(found, "enum", None) or ()),
-        min=metadata.get("min"),
-        max=metadata.get("max"),
-        pattern=metadata.get("pattern"),
+        enum=tuple(kept["enum"]), min=kept["min"], max=kept["max"], pattern=kept["pattern"]
     )
 
 
