@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_aws as aws
@@ -18,12 +17,9 @@ from stackyard.components.bucket import SecureBucket
 from stackyard.components.context import StackContext
 from stackyard.components.refs import TrainingCluster
 from stackyard.components.registry import iam
+from stackyard.components.registry.kubernetes_mlflow import KubernetesMlflow
+from stackyard.components.registry.sagemaker_mlflow import SageMakerMlflow
 from stackyard.components.registry.spec import RegistrySpec
-
-if TYPE_CHECKING:
-    # Imported by the backend the spec asks for: the Kubernetes one brings pulumi-aws's RDS module.
-    from stackyard.components.registry.kubernetes_mlflow import KubernetesMlflow
-    from stackyard.components.registry.sagemaker_mlflow import SageMakerMlflow
 
 ARTIFACT_PREFIX = "mlflow"
 APPROVAL_STATUS = {"manual": "PendingManualApproval", "automatic": "Approved"}
@@ -107,8 +103,6 @@ class Registry(pulumi.ComponentResource):
         self.tracking = None
         tracking = args.tracking
         if tracking.backend == "sagemaker-mlflow":
-            from stackyard.components.registry.sagemaker_mlflow import SageMakerMlflow
-
             self.tracking = SageMakerMlflow(
                 f"{name}-mlflow",
                 tracking,
@@ -125,8 +119,6 @@ class Registry(pulumi.ComponentResource):
                     "the kubernetes tracking backend needs subnet_ids, security_group_ids and vpc_id "
                     "for its database"
                 )
-            from stackyard.components.registry.kubernetes_mlflow import KubernetesMlflow
-
             self.tracking = KubernetesMlflow(
                 f"{name}-mlflow",
                 tracking,
