@@ -233,9 +233,11 @@ def _exit_code(error: BaseException) -> int | str | None:
 
 def _program_error(error: BaseException, project: PulumiProject, debug: bool) -> UserError:
     cause: BaseException | None = error
-    while cause is not None:
+    seen: set[int] = set()
+    while cause is not None and id(cause) not in seen:  # the SDK can chain an error to itself
         if isinstance(cause, UserError):
             return cause
+        seen.add(id(cause))
         cause = cause.__cause__
     project_dir = project.directory
     if isinstance(error, SystemExit | ProgramExit):

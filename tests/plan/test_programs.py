@@ -223,6 +223,15 @@ def test_the_stall_watch_says_what_the_program_waits_on(
     assert "stackyard plan: no progress for " in capsys.readouterr().err
 
 
+def test_an_error_whose_causes_loop_is_still_one_message(tmp_path: Path) -> None:
+    directory = program(tmp_path, "cyclic-cause")
+    with pytest.raises(UserError) as raised:
+        plan_project(directory)
+    assert raised.value.message == (
+        f"{directory / '__main__.py'}:6: the program failed: RuntimeError: the bucket's name is not known"
+    )
+
+
 def test_constructing_resources_is_progress_even_before_any_registers(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
