@@ -42,6 +42,7 @@ GIB = 1024**3
 TARGETS = {
     "plan_over_baseline_at_2000": 1.15,
     "per_resource_10000_over_500": 1.20,
+    "marginal_10000_over_500": 1.20,
     "check_2000_seconds": 2.0,
     "check_over_checkov_at_2000": 0.1,
     "peak_memory_10000_bytes": 1.5 * GIB,
@@ -267,6 +268,14 @@ def evaluate_targets(sizes: list[dict[str, Any]], startup: dict[str, Any]) -> li
         TARGETS["per_resource_10000_over_500"],
     )
     verdict(
+        "marginal_10000_over_500",
+        "plan ms per further resource, 2,000 to 10,000 / 500 to 2,000 (fixed costs cancel out)",
+        round(at_10000["plan"]["marginal_ms_per_resource"] / at_2000["plan"]["marginal_ms_per_resource"], 3)
+        if at_500 and at_2000 and at_10000
+        else None,
+        TARGETS["marginal_10000_over_500"],
+    )
+    verdict(
         "check_2000_seconds",
         "stackyard check of the 2,000-resource plan, whole catalog, strict preset (s)",
         at_2000["check"]["median_seconds"] if at_2000 and "check" in at_2000 else None,
@@ -401,6 +410,20 @@ def print_report(report: dict[str, Any]) -> None:
     console.print(
         "ms/res: whole process / resources; marginal: ms per further resource since the next smaller size; "
         "(!) after a check time: its results differed between rounds"
+    )
+    host = report.get("machine")
+    if host:
+        console.print(
+            f"load average (1, 5, 15 min) before the run: {host['load_average']}, "
+            f"after: {host.get('load_average_after')}"
+        )
+    console.print(
+        "peak memory of the baseline: "
+        + ", ".join(
+            f"{size['target']:,}: {_mib(size['baseline']['peak_rss_bytes'])}"
+            for size in report["sizes"]
+            if "peak_rss_bytes" in size["baseline"]
+        )
     )
 
     phases = Table(title="where the plan's time goes (median seconds)")

@@ -14,12 +14,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from functools import cache
 from typing import Any
 
 from stackyard.components.context import StackContext
 from stackyard.components.refs import endpoint_physical_name
 from stackyard.components.serving.spec import EndpointSpec
+from stackyard.spec.aws import partition_of
 
 VARIANT_NAME = "AllTraffic"
 """One production variant per endpoint, named as the sagemaker SDK names it. Never changes: the
@@ -85,14 +85,6 @@ def endpoint_config_name(
 def capture_prefix(endpoint: str) -> str:
     """Each endpoint captures under its own prefix of the stack's data capture bucket."""
     return f"endpoints/{endpoint}"
-
-
-@cache
-def partition_of(region: str) -> str:
-    """The AWS partition of a region, from botocore's endpoint data (aws, aws-cn, aws-us-gov, ...)."""
-    import botocore.session
-
-    return str(botocore.session.get_session().get_partition_for_region(region))
 
 
 def dns_suffix(region: str) -> str:

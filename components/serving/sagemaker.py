@@ -21,6 +21,7 @@ from stackyard.components.iam import service_role
 from stackyard.components.refs import endpoint_physical_name, rollback_alarm_names
 from stackyard.components.serving import iam, naming
 from stackyard.components.serving.spec import EndpointSpec, RolloutSpec
+from stackyard.spec.aws import partition_of
 
 # Nitro instances with local NVMe storage encrypt it in hardware, and CreateEndpointConfig rejects a
 # KmsKeyId for them. botocore does not know which types have local storage (only EC2's live
@@ -127,7 +128,7 @@ class SageMakerEndpoint(pulumi.ComponentResource):
         super().__init__(ENDPOINT_TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         region = context.region
-        partition = naming.partition_of(region)
+        partition = partition_of(region)
         physical_name = endpoint_physical_name(context, args.name)
         image_uri = args.container.image_uri(region, args.instance_type) if args.container else None
         prefix = naming.capture_prefix(args.name)

@@ -39,6 +39,7 @@ from stackyard.plan.invokes import (
 from stackyard.plan.monitor import PlanMocks, PlanMonitor, Registration
 from stackyard.plan.placeholders import preview_faithful_applies
 from stackyard.plan.project import PulumiProject, StackConfig, choose_stack, load_project, load_stack_config
+from stackyard.plan.sdk_work import without_source_positions
 from stackyard.plan.secrets import RunSecrets, secret_by_nature, tracking_secrets
 from stackyard.plan.watchdog import ProgressWatch, UserInterrupt, time_limit, user_interrupts
 
@@ -143,6 +144,7 @@ def record_program(
         try:
             with (
                 young_collections_only(),
+                without_source_positions(),
                 tracking_secrets() as secrets,
                 tracking_invokes(book),
                 _no_process_exit(),
@@ -247,9 +249,11 @@ def _exit_code(error: BaseException) -> int | str | None:
 
 def _program_error(error: BaseException, project: PulumiProject, debug: bool) -> UserError:
     cause: BaseException | None = error
-    while cause is not None:
+    seen: set[int] = set()
+    while cause is not None and id(cause) not in seen:  # the SDK can chain an error to itself
         if isinstance(cause, UserError):
             return cause
+        seen.add(id(cause))
         cause = cause.__cause__
     project_dir = project.directory
     if isinstance(error, SystemExit | ProgramExit):

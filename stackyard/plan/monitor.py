@@ -230,11 +230,13 @@ class PlanMonitor(mocks.MockMonitor):
         resolves in preview, and then waits forever serializing it back."""
         if request.type == "pulumi:pulumi:Stack":
             return resource_pb2.RegisterResourceResponse(urn=urn)
-        downgraded, changed = _downgrade_references(inputs_wire)
         struct = request.object
-        if changed:
-            struct = struct_pb2.Struct()
-            struct.update(downgraded)
+        # Most inputs hold no reference: the serialized struct (C code) says so without a walk.
+        if _RESOURCE_SIG_BYTES in struct.SerializeToString():
+            downgraded, changed = _downgrade_references(inputs_wire)
+            if changed:
+                struct = struct_pb2.Struct()
+                struct.update(downgraded)
         inputs = rpc.deserialize_properties(struct)
         args = mocks.MockResourceArgs(
             typ=request.type,
@@ -292,6 +294,9 @@ class PlanMonitor(mocks.MockMonitor):
             templates=templates,
         )
         return registration
+
+
+_RESOURCE_SIG_BYTES = RESOURCE_SIG.encode()
 
 
 def _downgrade_references(value: Any) -> tuple[Any, bool]:

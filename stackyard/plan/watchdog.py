@@ -41,9 +41,12 @@ class ProgressWatch:
         self._thread: threading.Thread | None = None
 
     # The SDK calls this for every resource the program constructs, before its inputs resolve.
+    # Constructing is progress: a large program constructs all its resources before the first
+    # one registers, which takes more than the stall time on a busy machine.
     def transformation(self, args: Any) -> None:
         with self._lock:
             self._pending[(args.type_, args.name)] += 1
+        self._monitor.last_progress = time.monotonic()
         return None
 
     def registered(self, type_token: str, name: str) -> None:

@@ -7,10 +7,11 @@ listed), resource references become URNs, whole numbers are integers.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import struct_pb2
 
 from stackyard.plan.placeholders import TOKEN_PREFIX
 from stackyard.pulumi_documents import OUTPUT_SIG, RESOURCE_SIG, SECRET_SIG, signature
@@ -20,8 +21,32 @@ from stackyard.pulumi_documents import contains_unknown as contains_unknown
 
 
 def struct_to_dict(struct: struct_pb2.Struct) -> dict[str, Any]:
-    converted: dict[str, Any] = json_format.MessageToDict(struct)
-    return converted
+    """What `json_format.MessageToDict(struct)` gives, read straight from the message's fields:
+    the generic converter looks up each value's field descriptor, which costs more than the rest
+    of recording a registration."""
+    return {key: _json_value(value) for key, value in struct.fields.items()}
+
+
+def _json_value(value: struct_pb2.Value) -> Any:
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        return value.string_value
+    if kind == "number_value":
+        number = value.number_value
+        if math.isinf(number) or math.isnan(number):
+            # JSON has neither: json_format refuses them the same way.
+            name = "NaN" if math.isnan(number) else "Infinity"
+            raise ValueError(
+                f"Fail to serialize {name} for Value.number_value, which would parse as string_value"
+            )
+        return number
+    if kind == "bool_value":
+        return value.bool_value
+    if kind == "struct_value":
+        return struct_to_dict(value.struct_value)
+    if kind == "list_value":
+        return [_json_value(item) for item in value.list_value.values]
+    return None  # null_value, or a value never set (json_format reads both as null)
 
 
 def to_plan_value(

@@ -111,6 +111,19 @@ def service_regions(service: str) -> frozenset[str]:
     return _available_regions(service)
 
 
+@cache
+def partition_of(region: str) -> str:
+    """The AWS partition of a region (aws, aws-cn, aws-us-gov, ...), matched as botocore's
+    `get_partition_for_region` matches it: listed in a partition, or by its region pattern, in
+    partition order. A region no partition matches is in `aws`."""
+    for partition in _endpoints()["partitions"]:
+        if region in partition["regions"] or (
+            "regionRegex" in partition and re.match(partition["regionRegex"], region)
+        ):
+            return str(partition["partition"])
+    return "aws"
+
+
 def service_offered(service: str, region: str) -> bool:
     return region in service_regions(service)
 

@@ -178,6 +178,7 @@ def test_targets_are_judged_and_reported(capsys: pytest.CaptureFixture[str]) -> 
     assert {name: verdict["met"] for name, verdict in verdicts.items()} == {
         "plan_over_baseline_at_2000": False,
         "per_resource_10000_over_500": True,
+        "marginal_10000_over_500": True,
         "check_2000_seconds": False,
         "check_over_checkov_at_2000": True,
         "peak_memory_10000_bytes": False,
@@ -185,6 +186,8 @@ def test_targets_are_judged_and_reported(capsys: pytest.CaptureFixture[str]) -> 
     }
     assert verdicts["per_resource_10000_over_500"]["value"] == 1.0
     assert verdicts["check_over_checkov_at_2000"]["value"] == 0.083  # 2.5 s / 30 s
+    # (40 s - 9 s) / 8,000 resources = 3.875 ms after 10,000, against 4.0 ms from 500 to 2,000
+    assert verdicts["marginal_10000_over_500"]["value"] == 0.969
 
     harness.print_report({"sizes": sizes, "startup": startup, "targets": list(verdicts.values())})
     printed = capsys.readouterr().out
@@ -195,7 +198,7 @@ def test_targets_are_judged_and_reported(capsys: pytest.CaptureFixture[str]) -> 
 def test_targets_not_measured_at_other_sizes() -> None:
     startup = {"help": {"median_seconds": 0.1}}
     verdicts = harness.evaluate_targets([_size(150, 1.0, 4.0, 1, 1.0)], startup)
-    assert [verdict["met"] for verdict in verdicts] == [None, None, None, None, None, True]
+    assert [verdict["met"] for verdict in verdicts] == [None, None, None, None, None, None, True]
 
 
 def test_typed_and_generic_registration_are_measured_alike() -> None:

@@ -1,16 +1,23 @@
 """The plan's performance measures change nothing a user sees: garbage collection settings come
-back after a run, and the console script still flushes its output and returns its exit code."""
+back after a run, the SDK's stack traces come back after it, the wire reader reads what protobuf's
+own reader reads, and the console script still flushes its output and returns its exit code."""
 
 from __future__ import annotations
 
 import gc
+import math
 import subprocess
 import sys
 
 import pulumi
+import pytest
+from google.protobuf import json_format, struct_pb2
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stackyard.gc_tuning import young_collections_only
 from stackyard.plan.engine import run_program
+from stackyard.plan.wire import struct_to_dict
 
 
 def test_full_collections_are_paused_only_while_a_program_runs() -> None:
@@ -63,3 +70,50 @@ def test_console_script_flushes_output_and_keeps_the_exit_code() -> None:
     )
     assert missing.returncode == 2
     assert "spec file not found" in missing.stderr
+
+
+def test_registrations_carry_no_stack_trace_only_while_a_program_runs() -> None:
+    import pulumi_aws as aws
+    from pulumi.runtime import resource as sdk_resource
+    from pulumi.runtime.proto import source_pb2
+
+    original = sdk_resource._get_stack_trace
+    seen: list[source_pb2.StackTrace] = []
+
+    def program() -> None:
+        seen.append(sdk_resource._get_stack_trace())
+        aws.s3.Bucket("data")
+
+    registrations = run_program(program, project="p", stack="dev")
+    assert [registration.name for registration in registrations] == ["p-dev", "data"]
+    assert seen == [source_pb2.StackTrace()]
+    assert sdk_resource._get_stack_trace is original
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200)
+@given(st.dictionaries(st.text(max_size=8), json_values, max_size=6))
+def test_a_struct_reads_as_json_format_reads_it(value: dict[str, object]) -> None:
+    struct = struct_pb2.Struct()
+    struct.update(value)
+    # repr, not ==: 1.0 == 1 == True, but the plan must see the same types (and key order).
+    assert repr(struct_to_dict(struct)) == repr(json_format.MessageToDict(struct))
+
+
+@pytest.mark.parametrize("number", [math.inf, -math.inf, math.nan])
+def test_a_number_json_cannot_hold_is_refused_as_json_format_refuses_it(number: float) -> None:
+    struct = struct_pb2.Struct()
+    struct.update({"limit": [{"value": number}]})
+    with pytest.raises(ValueError) as ours:
+        struct_to_dict(struct)
+    with pytest.raises(ValueError) as theirs:
+        json_format.MessageToDict(struct)
+    assert str(ours.value) == str(theirs.value)

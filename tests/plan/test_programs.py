@@ -223,6 +223,31 @@ def test_the_stall_watch_says_what_the_program_waits_on(
     assert "stackyard plan: no progress for " in capsys.readouterr().err
 
 
+def test_an_error_whose_causes_loop_is_still_one_message(tmp_path: Path) -> None:
+    directory = program(tmp_path, "cyclic-cause")
+    with pytest.raises(UserError) as raised:
+        plan_project(directory)
+    assert raised.value.message == (
+        f"{directory / '__main__.py'}:6: the program failed: RuntimeError: the bucket's name is not known"
+    )
+
+
+def test_constructing_resources_is_progress_even_before_any_registers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from stackyard.plan import watchdog
+
+    original = watchdog.STALL_SECONDS
+    watchdog.STALL_SECONDS = 2.0  # the program takes 3 s, a resource every 0.5 s
+    try:
+        document = plan_project(program(tmp_path, "slow-construction"))
+    finally:
+        watchdog.STALL_SECONDS = original
+    buckets = [name for name, state in states(document).items() if state["type"] == "aws:s3/bucket:Bucket"]
+    assert buckets == [f"data-{index}" for index in range(6)]
+    assert "no progress" not in capsys.readouterr().err
+
+
 def test_a_policy_document_is_rendered_as_the_provider_renders_it(tmp_path: Path) -> None:
     from tests.plan.test_functions import BASIC_JSON
 
