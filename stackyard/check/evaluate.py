@@ -392,11 +392,18 @@ def _verdicts(response: Any) -> dict[str, _Verdict]:
     }
 
 
-def _template_mark(diagnostic: Any) -> tuple[str, ...] | None:
-    """The placeholders a diagnostic says its rule read, or None for any other diagnostic."""
-    message = diagnostic.message
+def _own_message(diagnostic: Any) -> str:
+    """A diagnostic's message as the rule reported it: pulumi_policy prefixes each violation with
+    the policy's description line."""
+    message = str(diagnostic.message)
     if diagnostic.description and message.startswith(diagnostic.description):
         message = message[len(diagnostic.description) :].lstrip("\n")
+    return message
+
+
+def _template_mark(diagnostic: Any) -> tuple[str, ...] | None:
+    """The placeholders a diagnostic says its rule read, or None for any other diagnostic."""
+    message = _own_message(diagnostic)
     if not message.startswith(TEMPLATE_MARK):
         return None
     return tuple(message[len(TEMPLATE_MARK) :].split(", "))
@@ -413,10 +420,7 @@ class _Reported:
 def _classify(diagnostic: Any) -> list[_Reported]:
     """What a diagnostic reports: a failure, or one indeterminate result per unknown it names
     (`stackyard.check.indeterminate`; a stack rule names each resource's URN)."""
-    message = diagnostic.message
-    # pulumi_policy prefixes each violation with the policy's description line.
-    if diagnostic.description and message.startswith(diagnostic.description):
-        message = message[len(diagnostic.description) :].lstrip("\n")
+    message = _own_message(diagnostic)
     if message.startswith(ERROR_MARK):
         return [_Reported(Result.ERROR, message.removeprefix("stackyard: "))]
     unknowns = parse_indeterminate(message)

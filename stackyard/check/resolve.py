@@ -38,6 +38,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from stackyard.check.model import CheckInput, Resolution, Resource
+from stackyard.check.pack_host import PLACEHOLDER
 from stackyard.pulumi_documents import UNKNOWN
 
 PLACEHOLDER_ACCOUNT = "000000000000"
@@ -196,11 +197,7 @@ def _walk(
 
 def _single_source(template: str | None, candidates: list[Resource]) -> Resource | None:
     """The dependency a template of one whole placeholder (`${<type>::<name>.<output>}`) names."""
-    if (
-        not template
-        or not (template.startswith("${") and template.endswith("}"))
-        or template.count("${") != 1
-    ):
+    if not template or not PLACEHOLDER.fullmatch(template):
         return None
     source_type, _, rest = template[2:-1].partition("::")
     return next((c for c in candidates if c.type == source_type and rest.startswith(f"{c.name}.")), None)

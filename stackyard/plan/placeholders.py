@@ -59,7 +59,6 @@ _SERVICE_OF_MODULE = {
     "cloudwatch/eventBus": "events",
     "sfn": "states",
     "appautoscaling": "application-autoscaling",
-    "lambda": "lambda",
     "elasticloadbalancingv2": "elasticloadbalancing",
     "lb": "elasticloadbalancing",
     "alb": "elasticloadbalancing",
