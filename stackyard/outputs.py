@@ -84,11 +84,14 @@ def check_output_dir(path: Path, what: str) -> None:
 
 def is_stackyard_plan(path: Path) -> bool:
     """Whether `path` holds a plan stackyard wrote (see the module docstring)."""
-    from stackyard.input_files import PULUMI_DOCUMENT, InputError, load_json
+    from stackyard.input_files import PULUMI_DOCUMENT, InputError, read_text
 
+    # Recognising is not trusting: the file is only looked at, so it is parsed by the C decoder
+    # without the input layer's duplicate-key and depth checks, which cost as much again as the
+    # plan takes to write (a 6 MB plan: 76 ms against 34 ms, paid before and after the run).
     try:
-        document = load_json(path, PULUMI_DOCUMENT)
-    except InputError:
+        document = json.loads(read_text(path, PULUMI_DOCUMENT))
+    except (InputError, ValueError, RecursionError):
         return False
     meta = document.get("stackyard") if isinstance(document, dict) else None
     generator = meta.get("generator") if isinstance(meta, dict) else None

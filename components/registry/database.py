@@ -9,13 +9,17 @@ plan or the Pulumi state. The MLflow pod reads it at run time with its own role
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_aws as aws
-from pulumi_aws.rds.outputs import InstanceMasterUserSecret
 
 from stackyard.components.context import StackContext
 from stackyard.components.registry.spec import DatabaseSpec
+
+if TYPE_CHECKING:
+    # pulumi_aws.rds takes 0.2 s to import: a spec without a database must not pay for it.
+    from pulumi_aws.rds.outputs import InstanceMasterUserSecret
 
 PORT = 5432
 DATABASE_NAME = "mlflow"

@@ -302,3 +302,33 @@ def test_the_check_reader_gives_resources_or_one_message_naming_the_file(data: A
         assert error.message.startswith("doc.json")
     else:
         assert all(isinstance(resource.urn, str) for resource in checked.resources)
+
+
+generators = st.sampled_from(["stackyard 0.1.0", "stackyard", "stackyard-x", "pulumi 3", ""]) | scalars
+plan_like = st.builds(lambda generator: {"steps": [], "stackyard": {"generator": generator}}, generators)
+
+
+@given(raw_bytes | st.one_of(json_values, plan_like).map(lambda value: json.dumps(value).encode()))
+def test_plan_out_recognises_only_a_plan_stackyard_wrote(scratch: Path, data: bytes) -> None:
+    """`plan --out` replaces a file only when it is stackyard's plan; whatever the bytes, deciding
+    never raises (a file it cannot read is someone else's)."""
+    from stackyard.outputs import is_stackyard_plan
+
+    path = _write(scratch / "plan.json", data)
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except ValueError:
+        document = None
+    meta = document.get("stackyard") if isinstance(document, dict) else None
+    generator = meta.get("generator") if isinstance(meta, dict) else None
+    expected = isinstance(generator, str) and generator.startswith("stackyard ")
+    assert is_stackyard_plan(path) is expected
+
+
+def test_plan_out_refuses_a_file_too_deep_or_not_utf8_as_not_a_plan(scratch: Path) -> None:
+    from stackyard.outputs import is_stackyard_plan
+
+    deep = '{"stackyard": {"generator": "stackyard 1"}, "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    assert is_stackyard_plan(_write(scratch / "deep.json", deep.encode())) is False
+    assert is_stackyard_plan(_write(scratch / "latin1.json", '{"a": "é"}'.encode("latin-1"))) is False
+    assert is_stackyard_plan(_write(scratch / "ours.json", b'{"stackyard": {"generator": "stackyard 1"}}'))
