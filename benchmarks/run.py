@@ -37,6 +37,7 @@ QUICK_SIZES = (150, 400)
 DEFAULT_OUT = REPO / "benchmarks" / "results" / "latest.json"
 STRICT_CONFIG = REPO / "policies" / "presets" / "strict.json"
 STARTUP_SPEC = REPO / "stacks" / "prod.yaml"
+PROVIDER_IMPORTS = REPO / "benchmarks" / "provider_imports.py"
 GIB = 1024**3
 
 TARGETS = {
@@ -146,6 +147,20 @@ def measure_size(
         "plan_over_baseline": round(plan_seconds / baseline_seconds, 3),
         "plan_program_over_baseline_program": round(plan_phases["program"] / baseline_phases["program"], 3),
     }
+
+    say(f"[{target}] provider SDK imports")
+    imports = [run([str(PROVIDER_IMPORTS), str(baseline_path), TIMINGS], timings=True) for _ in range(rounds)]
+    provider_seconds = statistics.median(each.phases["provider_imports"] for each in imports)
+    result["provider_imports"] = {
+        "seconds": [round(each.phases["provider_imports"], 3) for each in imports],
+        "median_seconds": round(provider_seconds, 3),
+        "types": imports[0].phases["types"],
+    }
+    # The baseline's generic classes never import the provider SDKs; a program using their typed
+    # classes (as the plan's components do) pays this much before registering anything.
+    result["plan_over_baseline_with_provider_imports"] = round(
+        plan_seconds / (baseline_seconds + provider_seconds), 3
+    )
 
     if check:
         check_command = _stackyard("check", str(plan_path), "--config", str(STRICT_CONFIG))
@@ -447,6 +462,16 @@ def print_report(report: dict[str, Any]) -> None:
             f"{baseline['program']:.2f}",
         )
     console.print(phases)
+    console.print(
+        "provider SDK imports a program with typed classes pays (the modules of the plan's resource types, "
+        "not imported by the baseline): "
+        + ", ".join(
+            f"{size['target']:,}: {size['provider_imports']['median_seconds']:.2f} s "
+            f"(plan / (baseline + them) {size['plan_over_baseline_with_provider_imports']:.2f})"
+            for size in report["sizes"]
+            if "provider_imports" in size
+        )
+    )
 
     startup = report["startup"]
     console.print(

@@ -110,6 +110,22 @@ def test_a_measured_run_reports_time_memory_and_the_childs_phases(
         run(["-c", "import sys; sys.exit(3)"])
 
 
+def test_provider_imports_find_the_class_of_every_type_the_baseline_registers(
+    tiny_plan: tuple[Path, dict[str, Any]],
+) -> None:
+    project, document = tiny_plan
+    baseline = write_baseline(document, project)
+    measured = run([str(harness.PROVIDER_IMPORTS), str(baseline), TIMINGS], timings=True)
+    types = {
+        step["newState"]["type"]
+        for step in document["steps"]
+        if step["newState"]["custom"] and not step["newState"]["type"].startswith("pulumi:providers:")
+    }
+    assert "aws:sagemaker/endpoint:Endpoint" in types and "kubernetes:core/v1:Namespace" in types
+    assert measured.phases["types"] == measured.phases["classes"] == len(types)
+    assert measured.phases["provider_imports"] > 0
+
+
 def test_check_counts_are_read_from_the_check_output() -> None:
     output = "stackyard check: plan\npacks: stackyard@0.1.0 (58 rules)\nresults: 228 pass, 11 fail, 6348 not applicable, 0 waived, 27 indeterminate\n"
     assert harness._check_counts(output) == {
@@ -141,6 +157,8 @@ def _size(
             "phases": {"import": 0.1, "program": 0.5},
         },
         "plan_over_baseline": 2.0,
+        "provider_imports": {"median_seconds": 0.5, "seconds": [0.5], "types": 50},
+        "plan_over_baseline_with_provider_imports": 1.5,
         "check": {"median_seconds": check_seconds, "evaluations_per_second": 1000},
         "validate_seconds": 0.5,
     }
@@ -193,6 +211,7 @@ def test_targets_are_judged_and_reported(capsys: pytest.CaptureFixture[str]) -> 
     printed = capsys.readouterr().out
     assert "plan/baseline" in printed and "10,000" in printed and "NO" in printed and "4.00" in printed
     assert "12.0x faster by wall time, 12.0x by CPU" in " ".join(printed.split())
+    assert "2,000: 0.50 s (plan / (baseline + them) 1.50)" in " ".join(printed.split())
 
 
 def test_targets_not_measured_at_other_sizes() -> None:
