@@ -52,6 +52,7 @@ def command(
 ) -> None:
     """Run the program under Pulumi's mock runtime (no cloud, no Pulumi CLI) and write the plan:
     the document `pulumi preview --json` prints, with unknowns kept and secrets redacted."""
+    from stackyard.gc_tuning import young_collections_only
     from stackyard.outputs import check_output_dir, check_output_file, refuse_foreign_plan
     from stackyard.plan.document import write_document
     from stackyard.plan.engine import plan_project
@@ -63,32 +64,41 @@ def command(
         refuse_foreign_plan(out, force)
     else:
         check_output_dir(project_dir / DEFAULT_PLAN_DIR, "plan")
-    status = progress_console()
-    registered = 0
+    # One run from the program to the printed tree: the plan's objects stay alive until the process
+    # ends, so a full collection after the program (writing, rendering) would only walk them all
+    # again (0.65 s of a 2,000-resource plan, 2.2 s at 10,000).
+    with young_collections_only():
+        status = progress_console()
+        registered = 0
 
-    if status is not None:
-        with status.status("planning: 0 resources") as spinner:
+        if status is not None:
+            with status.status("planning: 0 resources") as spinner:
 
-            def on_register(_: object) -> None:
-                nonlocal registered
-                registered += 1
-                if registered % 25 == 0:
-                    spinner.update(f"planning: {registered} resources")
+                def on_register(_: object) -> None:
+                    nonlocal registered
+                    registered += 1
+                    if registered % 25 == 0:
+                        spinner.update(f"planning: {registered} resources")
 
-            document = plan_project(
-                project_dir, stack, on_register=on_register, debug=debug, invokes_file=invokes, timeout=timeout
+                document = plan_project(
+                    project_dir,
+                    stack,
+                    on_register=on_register,
+                    debug=debug,
+                    invokes_file=invokes,
+                    timeout=timeout,
+                )
+        else:
+            document = plan_project(project_dir, stack, debug=debug, invokes_file=invokes, timeout=timeout)
+
+        stack_name = document["stackyard"]["stack"]
+        path = out or default_plan_path(project_dir, stack_name)
+        refuse_foreign_plan(path, force)
+        write_document(document, path)
+        if not quiet:
+            print_plan(document, console())
+            for line in plan_notes(document):
+                console().print(line, markup=False, highlight=False)
+            console().print(
+                f"plan of stack [bold]{stack_name}[/]: {plan_summary(document)}, written to {path}"
             )
-    else:
-        document = plan_project(project_dir, stack, debug=debug, invokes_file=invokes, timeout=timeout)
-
-    stack_name = document["stackyard"]["stack"]
-    path = out or default_plan_path(project_dir, stack_name)
-    refuse_foreign_plan(path, force)
-    write_document(document, path)
-    if not quiet:
-        print_plan(document, console())
-        for line in plan_notes(document):
-            console().print(line, markup=False, highlight=False)
-        console().print(
-            f"plan of stack [bold]{stack_name}[/]: {plan_summary(document)}, written to {path}"
-        )
