@@ -4,8 +4,9 @@ serving a policy pack.
 Such a run keeps most of what it allocates until it ends (the plan's resources; the check's
 requests and findings; the pack's converted requests), so each automatic full collection walks
 everything alive again, to find little: on a 2,000-resource stack they cost about a third of a plan
-and of the pack's stack analysis, and a third of checking 10,000 resources. Inside `young_collections_only` the young generations are still collected, which is
-where short-lived garbage (futures, per-rule arguments) dies; full collections wait until the end.
+and of the pack's stack analysis, and a third of checking 10,000 resources. Inside
+`young_collections_only` the young generations are still collected, which is where short-lived
+garbage (futures, per-rule arguments) dies; full collections wait until the end.
 """
 
 from __future__ import annotations
