@@ -190,8 +190,7 @@ def build_document(
         if registration.templates:
             # A template holds what the program wrote around the placeholders: a secret in it is redacted.
             templates[registration.urn] = {
-                path: revealed.redact_within(text)
-                for path, text in sorted(registration.templates.items())
+                path: revealed.redact_within(text) for path, text in sorted(registration.templates.items())
             }
         if registration.remote:
             remote_components.append({"urn": registration.urn, "type": registration.type, "package": package})
@@ -214,18 +213,19 @@ def build_document(
             "project": project,
             "stack": stack,
             "generatedAt": (generated_at or datetime.now(UTC)).isoformat(timespec="seconds"),
-            "providers": providers,
-            "secrets": secrets,
+            # Keyed by URN, in URN order: the order registrations finished in is not the program's.
+            "providers": dict(sorted(providers.items())),
+            "secrets": dict(sorted(secrets.items())),
             "unreadableConfig": sorted(config.encrypted_keys),
             "secretConfig": sorted(
                 key
                 for key, value in config.values.items()
                 if key in config.secret_keys or revealed.redact(_config_value(value)) != _config_value(value)
             ),
-            "deleteBeforeReplace": delete_before_replace,
+            "deleteBeforeReplace": sorted(delete_before_replace),
             "resourceCounts": dict(sorted(counts.items())),
-            "references": references,
-            "templates": templates,
+            "references": dict(sorted(references.items())),
+            "templates": dict(sorted(templates.items())),
             "remoteComponents": sorted(remote_components, key=lambda component: component["urn"]),
             "invokes": [call.as_json() for call in invokes],
             "newStack": config.new_stack,

@@ -39,9 +39,9 @@ from stackyard.plan.invokes import (
 from stackyard.plan.monitor import PlanMocks, PlanMonitor, Registration
 from stackyard.plan.placeholders import preview_faithful_applies
 from stackyard.plan.project import PulumiProject, StackConfig, choose_stack, load_project, load_stack_config
-from stackyard.plan.sdk_work import without_source_positions
+from stackyard.plan.sdk_work import AnsweringLoop, without_source_positions
 from stackyard.plan.secrets import RunSecrets, secret_by_nature, tracking_secrets
-from stackyard.plan.watchdog import ProgressWatch, UserInterrupt, time_limit, user_interrupts
+from stackyard.plan.watchdog import PlanTimeout, ProgressWatch, UserInterrupt, time_limit, user_interrupts
 
 
 class ProgramError(UserError):
@@ -109,7 +109,8 @@ def record_program(
     loops = _RunLoops()
     previous_policy = asyncio.get_event_loop_policy()
     asyncio.set_event_loop_policy(loops)
-    loop = asyncio.new_event_loop()
+    loop = AnsweringLoop(passthrough=(PlanTimeout,))
+    loops.made.append(loop)
     asyncio.set_event_loop(loop)
     try:
         # reset_options drops the root Stack of an earlier run in this process.
@@ -257,7 +258,9 @@ def _program_error(error: BaseException, project: PulumiProject, debug: bool) ->
         cause = cause.__cause__
     project_dir = project.directory
     if isinstance(error, SystemExit | ProgramExit):
-        return ProgramError(f"{project.main}: the program exited (code {_exit_code(error)}) before it finished")
+        return ProgramError(
+            f"{project.main}: the program exited (code {_exit_code(error)}) before it finished"
+        )
     if isinstance(error, KeyboardInterrupt):
         return ProgramError(f"{project.main}: the program raised KeyboardInterrupt before it finished")
     # Point at the deepest frame in the user's project, not in the SDK.
@@ -312,7 +315,9 @@ def plan_project(
         except BaseException as error:  # the user's code: whatever it raises is one message
             raise _program_error(error, project, debug) from None
         secret_keys = (
-            config.secret_keys | run.secrets.config_keys | {key for key in config.values if secret_by_nature(key)}
+            config.secret_keys
+            | run.secrets.config_keys
+            | {key for key in config.values if secret_by_nature(key)}
         )
         return build_document(
             run.registrations,

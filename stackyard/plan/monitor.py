@@ -134,7 +134,7 @@ class PlanMonitor(mocks.MockMonitor):
         the SDK then resolves the `_output` forms as unknown (the plain forms are handled in
         `stackyard.plan.invokes`)."""
         if request.tok == "pulumi:pulumi:getResource":
-            return super().Invoke(request)  # type: ignore[no-untyped-call]
+            return self._get_resource(request)
         self.last_progress = time.monotonic()
         token = request.tok
         secret_paths: list[str] = []
@@ -151,18 +151,30 @@ class PlanMonitor(mocks.MockMonitor):
         except FunctionError as error:
             # The provider would refuse these arguments: the invoke fails with its reason.
             self.invokes.log(InvokeCall(token, args, "computed", current_call_site()))
-            return resource_pb2.ResourceInvokeResponse(failures=[provider_pb2.CheckFailure(property="", reason=str(error))])
+            return resource_pb2.ResourceInvokeResponse(
+                failures=[provider_pb2.CheckFailure(property="", reason=str(error))]
+            )
         answered: Answered = "computed"
         if result is None:
             # Arguments not known yet (the SDK checks only their top level) cannot match an answer:
             # the engine would not call the provider with them in preview.
             result = None if contains_unknown(args) else self.invokes.lookup(token, args)
             answered = "invokes"
-        self.invokes.log(InvokeCall(token, args, answered if result is not None else "unknown", current_call_site()))
+        self.invokes.log(
+            InvokeCall(token, args, answered if result is not None else "unknown", current_call_site())
+        )
         if result is None:
             return resource_pb2.ResourceInvokeResponse(unknown=True)
-        answer = _sync_await(rpc.serialize_properties(result, {}))
-        return resource_pb2.ResourceInvokeResponse(**{"return": answer})
+        return resource_pb2.ResourceInvokeResponse(**{"return": serialized(result)})
+
+    def _get_resource(self, request: Any) -> Any:
+        """The SDK's own `getResource` (rebuilding a resource from its URN), as its mock monitor
+        answers it: the state registered under that URN."""
+        urn = rpc.deserialize_properties(request.args)["urn"]
+        registered = self.resources.get(urn)
+        if registered is None:
+            raise Exception(f"unknown resource {urn}")
+        return resource_pb2.ResourceInvokeResponse(**{"return": serialized(registered._asdict())})
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         """The URN the engine gives: the parent's whole type chain, without the root stack's type
@@ -181,7 +193,8 @@ class PlanMonitor(mocks.MockMonitor):
         self.last_progress = time.monotonic()
         secret_paths: list[str] = []
         inputs = {
-            key: to_plan_value(value, key, secret_paths) for key, value in struct_to_dict(request.properties).items()
+            key: to_plan_value(value, key, secret_paths)
+            for key, value in struct_to_dict(request.properties).items()
         }
         registration = Registration(
             urn=self.make_urn(request.parent, request.type, request.name),
@@ -201,9 +214,22 @@ class PlanMonitor(mocks.MockMonitor):
             version=request.version,
             read_id=request.id,
         )
-        response = super().ReadResource(request)  # type: ignore[no-untyped-call]
-        if not response.id:
-            response.id = request.id  # a read resource has the ID it was read by, known in preview
+        read_id, state = self.mocks.new_resource(
+            mocks.MockResourceArgs(
+                typ=request.type,
+                name=request.name,
+                inputs=rpc.deserialize_properties(request.properties),
+                provider=request.provider,
+                resource_id=request.id,
+            )
+        )
+        self.resources[registration.urn] = mocks.MockMonitor.ResourceRegistration(
+            registration.urn, read_id or "", state
+        )
+        # A read resource has the ID it was read by, known in preview.
+        response = resource_pb2.ReadResourceResponse(
+            urn=registration.urn, id=request.id, properties=serialized(state)
+        )
         with self._lock:
             self.registrations.append(registration)
         if self._on_register is not None:
@@ -254,7 +280,7 @@ class PlanMonitor(mocks.MockMonitor):
             resource_id, state = None, {}
         else:
             resource_id, state = self.mocks.new_resource(args)
-        state_struct = _sync_await(rpc.serialize_properties(state, {}))
+        state_struct = serialized(state)
         self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, resource_id or "", state)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "", object=state_struct)
 
@@ -297,6 +323,22 @@ class PlanMonitor(mocks.MockMonitor):
 
 
 _RESOURCE_SIG_BYTES = RESOURCE_SIG.encode()
+
+
+def serialized(values: dict[str, Any]) -> struct_pb2.Struct:
+    """`rpc.serialize_properties` of an answer's values, at once, without an event loop.
+
+    The monitor answers on the run's loop (`sdk_work.AnsweringLoop`), and the plain values the
+    mocks answer with (strings, numbers, lists, maps, assets) never make the SDK's serializer
+    wait, so it finishes in one step. Should a value ever make it wait, the SDK's own
+    `_sync_await` runs it instead, on the loop of whichever thread this is."""
+    serializing = rpc.serialize_properties(values, {})
+    try:
+        serializing.send(None)
+    except StopIteration as done:
+        return done.value
+    serializing.close()
+    return _sync_await(rpc.serialize_properties(values, {}))
 
 
 def _downgrade_references(value: Any) -> tuple[Any, bool]:

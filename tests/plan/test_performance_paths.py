@@ -4,19 +4,23 @@ own reader reads, and the console script still flushes its output and returns it
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import math
 import subprocess
 import sys
+import threading
 
 import pulumi
 import pytest
 from google.protobuf import json_format, struct_pb2
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pulumi.runtime._context import wrap_with_context
 
 from stackyard.gc_tuning import young_collections_only
 from stackyard.plan.engine import run_program
+from stackyard.plan.sdk_work import AnsweringLoop
 from stackyard.plan.wire import struct_to_dict
 
 
@@ -117,3 +121,74 @@ def test_a_number_json_cannot_hold_is_refused_as_json_format_refuses_it(number: 
     with pytest.raises(ValueError) as theirs:
         json_format.MessageToDict(struct)
     assert str(ours.value) == str(theirs.value)
+
+
+def test_the_monitor_answers_on_the_runs_thread_and_the_programs_own_work_keeps_its_thread() -> None:
+    answered_on: list[str] = []
+    program_work_on: list[str] = []
+
+    async def blocking_work() -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, lambda: program_work_on.append(threading.current_thread().name))
+
+    def program() -> None:
+        pulumi.CustomResource("test:index:Thing", "thing", {"value": 1})
+        pulumi.Output.from_input(asyncio.ensure_future(blocking_work()))
+
+    registrations = run_program(
+        program,
+        project="p",
+        stack="dev",
+        on_register=lambda _registration: answered_on.append(threading.current_thread().name),
+    )
+    assert [registration.name for registration in registrations] == ["p-dev", "thing"]
+    assert answered_on == ["MainThread", "MainThread"]
+    assert len(program_work_on) == 1 and program_work_on[0] != "MainThread"
+
+
+def test_a_failed_answer_is_the_calls_failure_and_the_time_limit_ends_the_run() -> None:
+    class Stop(Exception):
+        pass
+
+    loop = AnsweringLoop(passthrough=(Stop,))
+    try:
+
+        def refused() -> None:
+            raise ValueError("unknown resource urn:x")
+
+        def stopped() -> None:
+            raise Stop
+
+        failed = loop.run_in_executor(None, wrap_with_context(refused))
+        assert failed.done()
+        with pytest.raises(ValueError, match="unknown resource urn:x"):
+            failed.result()
+        with pytest.raises(Stop):
+            loop.run_in_executor(None, wrap_with_context(stopped))
+        assert loop.run_until_complete(loop.run_in_executor(None, wrap_with_context(lambda: 42))) == 42
+    finally:
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
+
+
+def test_a_resource_read_by_id_keeps_that_id_and_one_found_by_urn_has_its_registered_state() -> None:
+    import pulumi_aws as aws
+
+    seen: dict[str, object] = {}
+
+    def program() -> None:
+        vpc = aws.ec2.Vpc.get("shared", "vpc-0123")
+        vpc.id.apply(lambda value: seen.setdefault("read id", value))
+        bucket = aws.s3.Bucket("data", bucket="data-bucket")
+
+        def found(urn: str) -> pulumi.Output[object]:
+            # The SDK looks a resource up by URN (`pulumi:pulumi:getResource`).
+            again = aws.s3.Bucket("again", opts=pulumi.ResourceOptions(urn=urn))
+            return again.bucket.apply(lambda name: seen.setdefault("found bucket", name))
+
+        bucket.urn.apply(found)
+
+    registrations = run_program(program, project="p", stack="dev")
+    read = next(registration for registration in registrations if registration.name == "shared")
+    assert read.read_id == "vpc-0123"
+    assert seen == {"read id": "vpc-0123", "found bucket": "data-bucket"}

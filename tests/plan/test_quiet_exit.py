@@ -8,13 +8,38 @@ import asyncio
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
+import pulumi
+from pulumi.runtime.sync_await import _ensure_event_loop
+
 from stackyard.plan import plan_project
+from stackyard.plan.engine import run_program
 from tests.conftest import REPO
 
 
-def test_a_plan_closes_the_loops_of_its_threads() -> None:
+def test_a_plan_closes_every_loop_it_made() -> None:
+    made: list[asyncio.AbstractEventLoop] = []
+    original = asyncio.BaseEventLoop.__init__
+
+    def recording(self: asyncio.BaseEventLoop) -> None:
+        original(self)
+        made.append(self)
+
+    asyncio.BaseEventLoop.__init__ = recording  # type: ignore[method-assign]
+    try:
+        plan_project(REPO / "examples" / "quickstart", "dev")
+    finally:
+        asyncio.BaseEventLoop.__init__ = original  # type: ignore[method-assign]
+    # The run's own loop, which answers the monitor's calls in place: no thread needed one.
+    assert [type(loop).__name__ for loop in made] == ["AnsweringLoop"]
+    assert [loop.is_closed() for loop in made] == [True]
+
+
+def test_loops_of_the_programs_own_threads_are_closed_too() -> None:
+    """A program's thread that uses the SDK synchronously gets a loop of its own (the SDK's
+    `_ensure_event_loop`): the run closes it as well."""
     made: list[asyncio.AbstractEventLoop] = []
     original = asyncio.DefaultEventLoopPolicy.new_event_loop
 
@@ -23,14 +48,22 @@ def test_a_plan_closes_the_loops_of_its_threads() -> None:
         made.append(loop)
         return loop
 
+    def in_a_thread() -> None:
+        _ensure_event_loop()
+
+    def program() -> None:
+        thread = threading.Thread(target=in_a_thread)
+        thread.start()
+        thread.join()
+        pulumi.CustomResource("test:index:Thing", "thing", {"value": 1})
+
     asyncio.DefaultEventLoopPolicy.new_event_loop = recording  # type: ignore[method-assign]
     try:
-        plan_project(REPO / "examples" / "quickstart", "dev")
+        run_program(program, project="p", stack="dev")
     finally:
         asyncio.DefaultEventLoopPolicy.new_event_loop = original  # type: ignore[method-assign]
-    # The run's loop and at least one loop of an executor thread (the monitor's `_sync_await`).
-    assert len(made) >= 2
-    assert [loop.is_closed() for loop in made] == [True] * len(made)
+    assert len(made) == 1
+    assert made[0].is_closed()
 
 
 def test_check_of_prod_says_nothing_of_event_loops_at_exit(tmp_path: Path) -> None:
