@@ -1,6 +1,7 @@
 """The plan's performance measures change nothing a user sees: garbage collection settings come
 back after a run, the SDK's stack traces come back after it, the wire reader reads what protobuf's
-own reader reads, and the console script still flushes its output and returns its exit code."""
+own reader reads, the monitor's answers (given on the run's loop, serialized without one) are the
+SDK's, and the console script still flushes its output and returns its exit code."""
 
 from __future__ import annotations
 
@@ -16,10 +17,13 @@ import pytest
 from google.protobuf import json_format, struct_pb2
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pulumi.runtime import rpc
 from pulumi.runtime._context import wrap_with_context
+from pulumi.runtime.sync_await import _sync_await
 
 from stackyard.gc_tuning import young_collections_only
 from stackyard.plan.engine import run_program
+from stackyard.plan.monitor import serialized
 from stackyard.plan.sdk_work import AnsweringLoop
 from stackyard.plan.wire import struct_to_dict
 
@@ -192,3 +196,16 @@ def test_a_resource_read_by_id_keeps_that_id_and_one_found_by_urn_has_its_regist
     read = next(registration for registration in registrations if registration.name == "shared")
     assert read.read_id == "vpc-0123"
     assert seen == {"read id": "vpc-0123", "found bucket": "data-bucket"}
+
+
+@settings(max_examples=200)
+@given(st.dictionaries(st.text(max_size=8), json_values, max_size=6))
+def test_an_answer_is_serialized_as_the_sdks_serializer_serializes_it(value: dict[str, object]) -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        asyncio.set_event_loop(loop)
+        theirs = _sync_await(rpc.serialize_properties(value, {}))
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+    assert repr(struct_to_dict(serialized(value))) == repr(struct_to_dict(theirs))
