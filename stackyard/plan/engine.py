@@ -177,11 +177,11 @@ def _no_process_exit() -> Iterator[None]:
 
 
 class _RunLoops(asyncio.DefaultEventLoopPolicy):
-    """The event loop policy while a program runs: it keeps every loop it makes, the run's own and
-    those the SDK's `_sync_await` makes in executor threads (`_ensure_event_loop`, for each
-    registration the monitor answers), so that the run closes them all. A thread's loop left to
-    the garbage collector is torn down at exit with `Exception ignored in: BaseEventLoop.__del__
-    ... Invalid file descriptor: -1` (its self-pipe socket collected first)."""
+    """The event loop policy while a program runs: it keeps every loop it makes, those the SDK's
+    `_sync_await` makes in the program's own threads (`_ensure_event_loop`), and `record_program`
+    adds the run's own (an `AnsweringLoop`, made directly), so that the run closes them all. A
+    thread's loop left to the garbage collector is torn down at exit with `Exception ignored in:
+    BaseEventLoop.__del__ ... Invalid file descriptor: -1` (its self-pipe socket collected first)."""
 
     def __init__(self) -> None:
         super().__init__()

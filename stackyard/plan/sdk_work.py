@@ -63,7 +63,8 @@ class AnsweringLoop(asyncio.SelectorEventLoop):
     The SDK sends each RPC from a worker thread (`run_in_executor`) because a gRPC call blocks.
     Under `stackyard plan` the monitor and engine are in-process mocks that answer at once, from
     memory; the round trip to a thread and back (a future for each side, a wake-up through the
-    loop's self-pipe, the GIL changing hands twice) was about a tenth of a 2,000-resource plan.
+    loop's self-pipe, the GIL changing hands twice) was about a seventh of a 2,000-resource plan
+    (6.8 s against 5.8 s).
     The answers are the same; only the order in which the program's concurrent tasks get them
     changes, and the plan document does not depend on it (steps and maps are in URN order).
 
